@@ -1,0 +1,106 @@
+/**
+ * One error hierarchy for the whole product. Every error that reaches a user carries a stable
+ * `code` and a message that never contains a secret, a token, a phone number or a message body.
+ */
+export type ErrorCode =
+  | 'validation_failed'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'sealed'
+  | 'decryption_failed'
+  | 'key_not_found'
+  | 'invalid_shares'
+  | 'config_invalid'
+  | 'unavailable'
+  | 'internal';
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(status: number, code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = new.target.name;
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(400, 'validation_failed', message, details);
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Authentication required') {
+    super(401, 'unauthenticated', message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'Not allowed') {
+    super(403, 'forbidden', message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super(404, 'not_found', `${what} not found`);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(409, 'conflict', message);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(message = 'Too many requests') {
+    super(429, 'rate_limited', message);
+  }
+}
+
+/** The vault is sealed: no key material is in memory, so no personal data can be read or written. */
+export class SealedError extends AppError {
+  constructor() {
+    super(503, 'sealed', 'The vault is sealed; unseal it with the key shares to read or write personal data');
+  }
+}
+
+/** Authentication of a ciphertext failed: wrong key, wrong place (associated data), or tampering. */
+export class DecryptionError extends AppError {
+  constructor(message = 'Decryption failed: the ciphertext is corrupt, moved, or under another key') {
+    super(500, 'decryption_failed', message);
+  }
+}
+
+export class KeyNotFoundError extends AppError {
+  constructor(keyVersionId: number) {
+    super(500, 'key_not_found', `Key version ${keyVersionId} is not available (destroyed or unknown)`);
+  }
+}
+
+export class InvalidSharesError extends AppError {
+  constructor(message: string) {
+    super(400, 'invalid_shares', message);
+  }
+}
+
+export class ConfigError extends AppError {
+  constructor(problems: string[]) {
+    super(500, 'config_invalid', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { problems });
+  }
+}
+
+export class UnavailableError extends AppError {
+  constructor(message: string) {
+    super(503, 'unavailable', message);
+  }
+}
