@@ -1,0 +1,129 @@
+// Field encryption, blind indexes and file streams against the bare node:crypto loop and two peer
+// libraries, all on the same payload in the same run. Each contender is measured in alternating rounds
+// and its median kept. MB = 10^6 bytes.
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type AeadKey, associatedData, open, seal } from '../../src/lib/crypto/aead.ts';
+import { blindIndex, planPhoneIndexes } from '../../src/lib/crypto/blind-index.ts';
+import { hkdf } from '../../src/lib/crypto/hkdf.ts';
+import { createEncryptStream } from '../../src/lib/crypto/stream.ts';
+import { interleaved, opsPerSecond } from '../lib/timing.ts';
+import type { BenchSuite } from '../lib/suite.ts';
+import { awsEsdkPeer } from '../peers/aws-esdk.ts';
+import { ciphersweetPeer } from '../peers/ciphersweet.ts';
+
+const PHONE = '+8613812345678';
+const PAYLOAD = Buffer.from(JSON.stringify({ phone: PHONE })); // 26 bytes, as the vault stores a field
+const TENANT = '0190f7c2-8a6b-7cc1-9e2a-3f4b5c6d7e8f';
+const ROW = '0190f7c3-1d2e-7f00-8a1b-2c3d4e5f6a7b';
+const STREAM_BYTES = 64 * 2 ** 20;
+const CHUNK_SIZES = [65536, 262144, 1048576, 131072, 524288]; // cycled: 64 KiB to 1 MiB
+const ROUNDS = 3;
+
+function chunksOf(data: Buffer): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let at = 0, i = 0; at < data.length; i++) {
+    const size = CHUNK_SIZES[i % CHUNK_SIZES.length]!;
+    chunks.push(data.subarray(at, at + size));
+    at += size;
+  }
+  return chunks;
+}
+
+async function streamOnce(key: AeadKey, ad: Buffer, chunks: Buffer[]): Promise<number> {
+  let written = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      written += chunk.length;
+      done();
+    },
+  });
+  await pipeline(Readable.from(chunks), createEncryptStream(key, ad), sink);
+  return written;
+}
+
+function rawStreamOnce(key: Buffer, ad: Buffer, chunks: Buffer[]): number {
+  const cipher = createCipheriv('aes-256-gcm', key, randomBytes(12));
+  cipher.setAAD(ad);
+  let written = 0;
+  for (const chunk of chunks) written += cipher.update(chunk).length;
+  cipher.final();
+  return written + cipher.getAuthTag().length;
+}
+
+/** Megabytes of plaintext per second, over repeated passes lasting at least `minMs`. */
+async function mbPerSecond(pass: () => unknown, minMs = 1200): Promise<number> {
+  await pass(); // warm-up
+  let passes = 0;
+  const start = performance.now();
+  while (performance.now() - start < minMs) {
+    await pass();
+    passes++;
+  }
+  return (passes * STREAM_BYTES) / 1e6 / ((performance.now() - start) / 1000);
+}
+
+async function run(): Promise<Record<string, number>> {
+  const key: AeadKey = { id: 1, key: randomBytes(32) };
+  const indexKey = hkdf(randomBytes(32), 'contacts|phone|full');
+  const { fullBits } = planPhoneIndexes(1_000_000);
+  const ad = associatedData(TENANT, 'contacts', 'phone', ROW);
+  const sealed = seal(key, PAYLOAD, ad);
+
+  const fields = await interleaved(ROUNDS, {
+    seal: () =>
+      opsPerSecond(() => {
+        seal(key, PAYLOAD, ad);
+        blindIndex(indexKey, PHONE, fullBits);
+      }),
+    open: () => opsPerSecond(() => open(key, sealed, ad)),
+    raw: () =>
+      opsPerSecond(() => {
+        const cipher = createCipheriv('aes-256-gcm', key.key, randomBytes(12));
+        cipher.setAAD(ad);
+        cipher.update(PAYLOAD);
+        cipher.final();
+        cipher.getAuthTag();
+      }),
+    blindIndex: () => opsPerSecond(() => blindIndex(indexKey, PHONE, fullBits)),
+  });
+
+  const ciphersweet = await ciphersweetPeer(PAYLOAD.toString(), `${TENANT}|contacts|phone|${ROW}`);
+  const esdk = await awsEsdkPeer(PAYLOAD, { tenant: TENANT, table: 'contacts', column: 'phone', row: ROW });
+
+  const data = randomBytes(STREAM_BYTES);
+  const chunks = chunksOf(data);
+  const streams = await interleaved(ROUNDS, {
+    ours: () => mbPerSecond(() => streamOnce(key, ad, chunks)),
+    raw: () => mbPerSecond(() => rawStreamOnce(key.key, ad, chunks)),
+  });
+
+  return {
+    'crypto.seal_ops_per_s': fields.seal,
+    'crypto.open_ops_per_s': fields.open,
+    'crypto.overhead_bytes': sealed.length - PAYLOAD.length,
+    'crypto.blind_index_ops_per_s': fields.blindIndex,
+    'baseline.raw_aes_gcm_ops_per_s': fields.raw,
+    'peer.ciphersweet_seal_ops_per_s': ciphersweet.opsPerSecond,
+    'peer.ciphersweet_overhead_bytes': ciphersweet.overheadBytes,
+    'peer.aws_esdk_encrypt_ops_per_s': esdk.opsPerSecond,
+    'peer.aws_esdk_overhead_bytes': esdk.overheadBytes,
+    'crypto.stream_mb_per_s': streams.ours,
+    'baseline.raw_aes_gcm_mb_per_s': streams.raw,
+  };
+}
+
+const suite: BenchSuite = {
+  name: 'crypto',
+  run,
+  baselines: {
+    'crypto.seal_ops_per_s': [
+      'baseline.raw_aes_gcm_ops_per_s',
+      'peer.ciphersweet_seal_ops_per_s',
+      'peer.aws_esdk_encrypt_ops_per_s',
+    ],
+    'crypto.stream_mb_per_s': ['baseline.raw_aes_gcm_mb_per_s'],
+  },
+};
+export default suite;

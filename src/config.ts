@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './lib/errors.ts';
+
+const booleanish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  CHATVAULT_DATA_DIR: z.string().min(1).max(4096).default('./.chatvault'),
+  CHATVAULT_DATABASE_URL: z
+    .string()
+    .max(4096)
+    .refine((v) => /^(postgres|postgresql|sqlite):/.test(v) || v.endsWith('.db') || v === ':memory:', {
+      message: 'must be postgres://…, sqlite:PATH, a path ending in .db, or :memory:',
+    })
+    .optional(),
+  CHATVAULT_DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+    .optional(),
+  CHATVAULT_HOST: z.string().min(1).max(255).default('127.0.0.1'),
+  CHATVAULT_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  CHATVAULT_KEY_PROVIDER: z.enum(['local', 'pkcs11']).default('local'),
+  CHATVAULT_AUTO_UNSEAL: booleanish.default('true'),
+  CHATVAULT_KEY_CACHE_SIZE: z.coerce.number().int().min(16).max(10_000_000).default(100_000),
+  CHATVAULT_GRAPH_API_BASE: z.string().url().max(2048).default('https://graph.facebook.com'),
+  CHATVAULT_GRAPH_API_VERSION: z
+    .string()
+    .regex(/^v\d{1,3}\.\d{1,2}$/, 'must look like v23.0')
+    .default('v23.0'),
+  CHATVAULT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  readonly dataDir: string;
+  readonly database: { readonly kind: 'sqlite'; readonly file: string } | PostgresTarget;
+  readonly host: string;
+  readonly port: number;
+  readonly keyProvider: 'local' | 'pkcs11';
+  readonly autoUnseal: boolean;
+  readonly keyCacheSize: number;
+  readonly graphApi: { readonly base: string; readonly version: string };
+  readonly logLevel: z.infer<typeof schema>['CHATVAULT_LOG_LEVEL'];
+}
+
+interface PostgresTarget {
+  readonly kind: 'postgres';
+  readonly url: string;
+  readonly schema: string | undefined;
+}
+
+/**
+ * Parses the `CHATVAULT_*` environment once. Every problem is reported in one ConfigError;
+ * the result is deeply frozen and passed explicitly to whoever needs it.
+ * @example const config = loadConfig(process.env);
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const relevant = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k.startsWith('CHATVAULT_') && v !== undefined && v !== ''),
+  );
+  const parsed = schema.safeParse(relevant);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.CHATVAULT_DATA_DIR);
+  return deepFreeze({
+    dataDir,
+    database: databaseTarget(e.CHATVAULT_DATABASE_URL, e.CHATVAULT_DATABASE_SCHEMA, dataDir),
+    host: e.CHATVAULT_HOST,
+    port: e.CHATVAULT_PORT,
+    keyProvider: e.CHATVAULT_KEY_PROVIDER,
+    autoUnseal: e.CHATVAULT_AUTO_UNSEAL,
+    keyCacheSize: e.CHATVAULT_KEY_CACHE_SIZE,
+    graphApi: { base: e.CHATVAULT_GRAPH_API_BASE.replace(/\/+$/, ''), version: e.CHATVAULT_GRAPH_API_VERSION },
+    logLevel: e.CHATVAULT_LOG_LEVEL,
+  });
+}
+
+function databaseTarget(url: string | undefined, schemaName: string | undefined, dataDir: string) {
+  if (url === undefined) return { kind: 'sqlite' as const, file: path.join(dataDir, 'chatvault.db') };
+  if (/^postgres(ql)?:/.test(url)) return { kind: 'postgres' as const, url, schema: schemaName };
+  if (url === ':memory:') return { kind: 'sqlite' as const, file: url };
+  return { kind: 'sqlite' as const, file: path.resolve(url.replace(/^sqlite:/, '')) };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,200 @@
+import type { Clock } from '../../lib/clock.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { parseInput } from '../../lib/validation.ts';
+import { newId } from '../../lib/ids.ts';
+import type { Db } from '../../db/database.ts';
+import type { Keyring } from '../keys/keyring.ts';
+import type { Tenant } from '../tenants/tenants.service.ts';
+import { maskEmail, maskName, maskPhone } from '../vault/mask.ts';
+import { normalizeEmail, normalizePhone } from '../vault/normalize.ts';
+import type { ContactCodec, ContactFields } from './contact-codec.ts';
+import * as repo from './contacts.repository.ts';
+import {
+  contactFields,
+  createContactInput,
+  lastFourQuery,
+  phoneQuery,
+  type ContactPatch,
+  type CreateContactInput,
+} from './contacts.schema.ts';
+
+/** A customer, decrypted in memory. Never logged; shown to staff masked unless revealed. */
+export interface Contact extends ContactFields {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly tags: string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** What staff see by default. */
+export interface MaskedContact {
+  readonly id: string;
+  readonly phone: string | null;
+  readonly profileName: string | null;
+  readonly email: string | null;
+  readonly tags: string[];
+}
+
+const MAX_LAST4_RESULTS = 50;
+
+export function createContactService(deps: {
+  db: Db;
+  keyring: Pick<Keyring, 'newContactKey' | 'openContactKey'>;
+  codec: ContactCodec;
+  clock: Clock;
+}) {
+  const { db, keyring, codec } = deps;
+
+  async function toContact(tenant: Tenant, row: repo.ContactWithKeyRow): Promise<Contact> {
+    const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, row.wrapped_key);
+    return {
+      id: row.id,
+      tenantId: row.tenant_id,
+      ...codec.decrypt(tenant, key, row),
+      tags: JSON.parse(row.tags) as string[],
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  /** Blind-index candidates include false positives by design; decrypt and keep exact matches. */
+  async function exactPhoneMatches(tenant: Tenant, rows: repo.ContactWithKeyRow[], e164: string) {
+    const matches: Contact[] = [];
+    for (const row of rows) {
+      const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, row.wrapped_key);
+      if (codec.decryptPhone(tenant, key, row) === e164) matches.push(await toContact(tenant, row));
+    }
+    return matches;
+  }
+
+  return {
+    /** Stores a new customer: a fresh data key, every field encrypted, identities hashed. */
+    async create(tenant: Tenant, input: CreateContactInput): Promise<Contact> {
+      const v = parseInput(createContactInput, input);
+      const id = newId('ct');
+      const phone = v.phone !== undefined ? normalizePhone(v.phone) : v.waId !== undefined ? normalizePhone(v.waId) : null;
+      const fields: ContactFields = {
+        phone,
+        profileName: v.profileName ?? null,
+        email: v.email !== undefined ? normalizeEmail(v.email) : null,
+        attributes: v.attributes ?? {},
+      };
+      const { key, wrapped } = await keyring.newContactKey(tenant.id, id);
+      const userKey = v.userId !== undefined ? await codec.identityKey(tenant, 'user', v.userId) : null;
+      const waKey = v.waId !== undefined ? await codec.identityKey(tenant, 'wa', v.waId) : null;
+      const columns = await codec.encrypt(tenant, id, key, fields);
+      const now = deps.clock.now().toISOString();
+      await db.transaction().execute(async (trx) => {
+        const existing = await repo.findByIdentityKeys(trx, tenant.id, { user: userKey ?? undefined, wa: waKey ?? undefined });
+        if (existing.length > 0) throw new ConflictError('A contact with this identity already exists');
+        await repo.insertContact(
+          trx,
+          {
+            id,
+            tenant_id: tenant.id,
+            user_key: userKey,
+            wa_key: waKey,
+            key_version: key.id,
+            phone_ct: null,
+            phone_bidx: null,
+            phone_last4_bidx: null,
+            name_ct: null,
+            email_ct: null,
+            email_bidx: null,
+            attributes_ct: null,
+            ...columns,
+            tags: JSON.stringify(v.tags ?? []),
+            created_at: now,
+            updated_at: now,
+          },
+          { contact_id: id, version: key.id, tenant_id: tenant.id, wrapped, status: 'active', created_at: now },
+        );
+      });
+      return { id, tenantId: tenant.id, ...fields, tags: v.tags ?? [], createdAt: now, updatedAt: now };
+    },
+
+    async getById(tenant: Tenant, id: string): Promise<Contact> {
+      const row = await repo.findById(db, tenant.id, id);
+      if (!row) throw new NotFoundError('Contact');
+      return toContact(tenant, row);
+    },
+
+    /** Exact phone search: both phone indexes narrow to a handful of candidates, then decrypt and compare. */
+    async findByPhone(tenant: Tenant, phone: string): Promise<Contact[]> {
+      const e164 = normalizePhone(parseInput(phoneQuery, phone));
+      const idx = await codec.phoneIndexes(tenant, e164);
+      const rows = await repo.findByPhoneIndex(db, tenant.id, idx.last4, idx.full);
+      return exactPhoneMatches(tenant, rows, e164);
+    },
+
+    /** Contacts whose number ends in these four digits (at most 50). */
+    async findByLastFour(tenant: Tenant, digits: string): Promise<Contact[]> {
+      const value = parseInput(lastFourQuery, digits);
+      const rows = await repo.findByLast4Index(db, tenant.id, await codec.last4Index(tenant, value), 20_000);
+      const matches: Contact[] = [];
+      for (const row of rows) {
+        const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, row.wrapped_key);
+        if (codec.decryptPhone(tenant, key, row)?.endsWith(value)) matches.push(await toContact(tenant, row));
+        if (matches.length >= MAX_LAST4_RESULTS) break;
+      }
+      return matches;
+    },
+
+    async findByEmail(tenant: Tenant, email: string): Promise<Contact[]> {
+      const normalized = normalizeEmail(email);
+      const rows = await repo.findByEmailIndex(db, tenant.id, await codec.emailIndex(tenant, normalized));
+      const contacts = await Promise.all(rows.map((row) => toContact(tenant, row)));
+      return contacts.filter((c) => c.email === normalized);
+    },
+
+    /** The contact known by this BSUID or wa_id, if any. */
+    async findByIdentity(tenant: Tenant, identity: { userId?: string; waId?: string }): Promise<Contact | undefined> {
+      const keys = {
+        user: identity.userId ? await codec.identityKey(tenant, 'user', identity.userId) : undefined,
+        wa: identity.waId ? await codec.identityKey(tenant, 'wa', identity.waId) : undefined,
+      };
+      if (!keys.user && !keys.wa) throw new ValidationError('An identity needs a userId or a waId');
+      const [row] = await repo.findByIdentityKeys(db, tenant.id, keys);
+      return row ? toContact(tenant, row) : undefined;
+    },
+
+    /** Changes some fields; each is re-encrypted under the contact's current key. */
+    async update(tenant: Tenant, id: string, patch: ContactPatch): Promise<Contact> {
+      const v = parseInput(contactFields, patch);
+      return db.transaction().execute(async (trx) => {
+        const row = await repo.findById(trx, tenant.id, id);
+        if (!row) throw new NotFoundError('Contact');
+        const key = await keyring.openContactKey(tenant.id, id, row.key_version, row.wrapped_key);
+        const columns = await codec.encrypt(tenant, id, key, {
+          phone: v.phone !== undefined ? normalizePhone(v.phone) : undefined,
+          profileName: v.profileName,
+          email: v.email !== undefined ? normalizeEmail(v.email) : undefined,
+          attributes: v.attributes,
+        });
+        const updated = {
+          ...columns,
+          ...(v.tags ? { tags: JSON.stringify(v.tags) } : {}),
+          updated_at: deps.clock.now().toISOString(),
+        };
+        await repo.updateContact(trx, tenant.id, id, updated);
+        return toContact(tenant, { ...row, ...updated });
+      });
+    },
+
+    count: (tenant: Tenant) => repo.countContacts(db, tenant.id),
+  };
+}
+
+export type ContactService = ReturnType<typeof createContactService>;
+
+/** The default, masked view of a contact. */
+export function maskContact(contact: Contact): MaskedContact {
+  return {
+    id: contact.id,
+    phone: contact.phone ? maskPhone(contact.phone) : null,
+    profileName: contact.profileName ? maskName(contact.profileName) : null,
+    email: contact.email ? maskEmail(contact.email) : null,
+    tags: contact.tags,
+  };
+}

@@ -1,0 +1,22 @@
+/** No column here holds personal data in the clear: `_ct` columns are AEAD ciphertexts under the
+ * contact's own key; `_bidx` columns are truncated blind indexes; `user_key`/`wa_key` are keyed hashes of identities that are unique per row. */
+export interface ContactsTable {
+  id: string;
+  tenant_id: string;
+  /** Keyed hash (full HMAC-SHA256) of Meta's business-scoped user id (BSUID), unique per tenant. */
+  user_key: Buffer | null;
+  /** Keyed hash of the WhatsApp id (usually the phone number), unique per tenant. */
+  wa_key: Buffer | null;
+  key_version: number;
+  phone_ct: Buffer | null;
+  phone_bidx: number | null;
+  phone_last4_bidx: number | null;
+  name_ct: Buffer | null;
+  email_ct: Buffer | null;
+  email_bidx: number | null;
+  attributes_ct: Buffer | null;
+  /** JSON array of plain tags; tags are labels chosen by staff and never personal data. */
+  tags: string;
+  created_at: string;
+  updated_at: string;
+}

@@ -1,0 +1,30 @@
+/** Progress of a share-by-share unseal (Vault semantics: shares may arrive one at a time). */
+export interface UnsealProgress {
+  readonly sealed: boolean;
+  readonly received: number;
+  readonly threshold: number;
+}
+
+/**
+ * Holds the root key. Everything below it (tenant keys) is wrapped and unwrapped through here, so an
+ * HSM-backed provider never has to reveal the root key to the process.
+ */
+export interface KeyProvider {
+  readonly kind: 'local' | 'pkcs11';
+  isInitialized(): boolean;
+  isSealed(): boolean;
+  /** Seals `plaintext` under the active root key version, bound to `ad`. Throws SealedError when sealed. */
+  wrap(plaintext: Uint8Array, ad: Uint8Array): Buffer;
+  /** Opens a blob produced by `wrap` with any still-held root version. Throws SealedError / DecryptionError. */
+  unwrap(wrapped: Uint8Array, ad: Uint8Array): Buffer;
+  /** Adds one unseal share; unseals when the threshold is reached. Throws InvalidSharesError on a bad set. */
+  submitShare(share: string): Promise<UnsealProgress>;
+  /** Forgets partially submitted shares. */
+  resetUnseal(): void;
+  /** Drops and zeroes every key in memory and records that the vault was sealed on purpose, so that
+   * auto-unseal stays off until someone unseals with shares. */
+  seal(): void;
+  /** Drops and zeroes every key in memory (process shutdown); not a seal. */
+  forget(): void;
+  status(): UnsealProgress;
+}

@@ -1,0 +1,42 @@
+import type { Db } from '../../db/database.ts';
+import type { ContactKeysTable, TenantKeysTable } from './keys.table.ts';
+
+export async function insertTenantKey(db: Db, row: TenantKeysTable): Promise<void> {
+  await db.insertInto('tenant_keys').values(row).execute();
+}
+
+export async function findTenantKey(db: Db, tenantId: string, purpose: string, version: number) {
+  return db
+    .selectFrom('tenant_keys')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('purpose', '=', purpose)
+    .where('version', '=', version)
+    .executeTakeFirst();
+}
+
+export async function findActiveTenantKeyVersion(db: Db, tenantId: string, purpose: string) {
+  const row = await db
+    .selectFrom('tenant_keys')
+    .select('version')
+    .where('tenant_id', '=', tenantId)
+    .where('purpose', '=', purpose)
+    .where('status', '=', 'active')
+    .orderBy('version', 'desc')
+    .executeTakeFirst();
+  return row?.version;
+}
+
+export async function insertContactKey(db: Db, row: ContactKeysTable): Promise<void> {
+  await db.insertInto('contact_keys').values(row).execute();
+}
+
+export async function findContactKey(db: Db, tenantId: string, contactId: string, version: number) {
+  return db
+    .selectFrom('contact_keys')
+    .select(['wrapped', 'status'])
+    .where('tenant_id', '=', tenantId)
+    .where('contact_id', '=', contactId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+}

@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { AppError } from './lib/errors.ts';
+import { registerContactCommands } from './cli/commands/contact.ts';
+import { registerDemoCommand } from './cli/commands/demo.ts';
+import { registerKeySetupCommands } from './cli/commands/keys-setup.ts';
+import { registerServeCommand } from './cli/commands/serve.ts';
+import { registerTenantCommands } from './cli/commands/tenant.ts';
+
+/** The CLI entry point: the only place that decides the process exit code. */
+async function main(argv: string[]): Promise<number> {
+  const program = new Command()
+    .name('chatvault')
+    .description('ChatVault: an encrypted customer-data vault and secure inbox for the WhatsApp Business Platform')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerKeySetupCommands(program);
+  registerServeCommand(program);
+  registerDemoCommand(program);
+  registerTenantCommands(program);
+  registerContactCommands(program);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version'
+        ? 0
+        : 2;
+    }
+    const json = argv.includes('--json');
+    const code = error instanceof AppError ? error.code : 'internal';
+    const message = error instanceof Error ? error.message.split('\n').join('; ') : 'unknown error';
+    if (json) process.stderr.write(JSON.stringify({ error: { code, message } }) + '\n');
+    else process.stderr.write(`chatvault: ${message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv);
