@@ -6,7 +6,11 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const result = spawnSync(process.execPath, ['--import', require.resolve('tsx'), main, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
+const result = spawnSync(
+  process.execPath,
+  ['--import', require.resolve('tsx'), main, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exitCode = result.status ?? 1;

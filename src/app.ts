@@ -25,7 +25,9 @@ export function buildApp(runtime: Runtime): FastifyInstance {
   });
   app.setErrorHandler(mapError);
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: { code: 'not_found', message: 'Route not found' }, requestId: request.id });
+    void reply
+      .status(404)
+      .send({ error: { code: 'not_found', message: 'Route not found' }, requestId: request.id });
   });
   systemRoutes(app, runtime);
   app.get('/api/openapi.json', () => openApiDocument);

@@ -61,7 +61,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   );
   const parsed = schema.safeParse(relevant);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
+    );
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.CHATVAULT_DATA_DIR);
@@ -73,7 +75,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     keyProvider: e.CHATVAULT_KEY_PROVIDER,
     autoUnseal: e.CHATVAULT_AUTO_UNSEAL,
     keyCacheSize: e.CHATVAULT_KEY_CACHE_SIZE,
-    graphApi: { base: e.CHATVAULT_GRAPH_API_BASE.replace(/\/+$/, ''), version: e.CHATVAULT_GRAPH_API_VERSION },
+    graphApi: {
+      base: e.CHATVAULT_GRAPH_API_BASE.replace(/\/+$/, ''),
+      version: e.CHATVAULT_GRAPH_API_VERSION,
+    },
     logLevel: e.CHATVAULT_LOG_LEVEL,
   });
 }

@@ -10,7 +10,9 @@ import { registerTenantCommands } from './cli/commands/tenant.ts';
 async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name('chatvault')
-    .description('ChatVault: an encrypted customer-data vault and secure inbox for the WhatsApp Business Platform')
+    .description(
+      'ChatVault: an encrypted customer-data vault and secure inbox for the WhatsApp Business Platform',
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerKeySetupCommands(program);
@@ -23,7 +25,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version'
+      return error.exitCode === 0 ||
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version'
         ? 0
         : 2;
     }

@@ -17,7 +17,9 @@ import { createVault } from './features/vault/vault.ts';
  */
 export async function createRuntime(config: Config, deps: { logger: Logger; clock: Clock }) {
   if (config.keyProvider !== 'local') {
-    throw new ConfigError(['CHATVAULT_KEY_PROVIDER: the pkcs11 provider is not part of this build yet (issue 7)']);
+    throw new ConfigError([
+      'CHATVAULT_KEY_PROVIDER: the pkcs11 provider is not part of this build yet (issue 7)',
+    ]);
   }
   const provider = createLocalProvider(config.dataDir);
   const database: DbHandle = await createDb(config);

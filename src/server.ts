@@ -23,7 +23,8 @@ export async function startServer(config: Config, say: (line: string) => void): 
   const logger = createLogger(config.logLevel);
   await initialiseIfEmpty(config, say);
   const runtime = await createRuntime(config, { logger, clock: systemClock });
-  if (config.autoUnseal && runtime.provider.autoUnseal()) logger.info('vault unsealed from the local auto-unseal file');
+  if (config.autoUnseal && runtime.provider.autoUnseal())
+    logger.info('vault unsealed from the local auto-unseal file');
   else say('The vault is SEALED. Unseal it with `chatvault unseal --shares-from FILE` (k shares).');
 
   const app = buildApp(runtime);
@@ -49,7 +50,12 @@ export async function startServer(config: Config, say: (line: string) => void): 
 async function initialiseIfEmpty(config: Config, say: (line: string) => void): Promise<void> {
   const paths = localPaths(config.dataDir);
   if (config.keyProvider !== 'local' || (await import('node:fs')).existsSync(paths.keyfile)) return;
-  const { shares } = await initLocalKeys(config.dataDir, { shares: 5, threshold: 3, now: new Date(), autoUnseal: true });
+  const { shares } = await initLocalKeys(config.dataDir, {
+    shares: 5,
+    threshold: 3,
+    now: new Date(),
+    autoUnseal: true,
+  });
   writePrivate(
     paths.recoveryShares,
     [

@@ -22,7 +22,8 @@ for (const target of databaseTargets()) {
       t = await startTestRuntime(target);
       tenant = await t.runtime.tenants.create({ slug: 'acme', name: 'Acme', expectedContacts: 10_000 });
       for (const customer of customers) ids.push((await t.runtime.contacts.create(tenant, customer)).id);
-      for (const customer of customers.slice(0, 20)) await t.runtime.contacts.findByPhone(tenant, customer.phone);
+      for (const customer of customers.slice(0, 20))
+        await t.runtime.contacts.findByPhone(tenant, customer.phone);
     });
     after(() => t.close());
 
@@ -75,7 +76,11 @@ for (const target of databaseTargets()) {
         assert.equal(again.statusCode, 409);
         const found = await app.inject({ method: 'POST', url: '/test/find', payload: { phone: c.phone } });
         assert.equal(found.json<unknown[]>().length, 1);
-        const bad = await app.inject({ method: 'POST', url: '/test/contacts', payload: { ...c, waId: `x${c.waId}` } });
+        const bad = await app.inject({
+          method: 'POST',
+          url: '/test/contacts',
+          payload: { ...c, waId: `x${c.waId}` },
+        });
         assert.equal(bad.statusCode, 400);
         assert.deepEqual(findLeaks(Buffer.from(bad.body), [c]), []);
       }

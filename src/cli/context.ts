@@ -50,7 +50,8 @@ async function promptShares(runtime: Runtime): Promise<string[]> {
   if (!process.stdin.isTTY) return [];
   const { threshold } = runtime.provider.status();
   const shares: string[] = [];
-  for (let i = 1; i <= threshold; i++) shares.push(await hiddenQuestion(`Unseal share ${i} of ${threshold}: `));
+  for (let i = 1; i <= threshold; i++)
+    shares.push(await hiddenQuestion(`Unseal share ${i} of ${threshold}: `));
   return shares;
 }
 

@@ -80,6 +80,8 @@ export async function migrateToLatest(handle: DbHandle): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`Database migration ${failed} failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+    throw new Error(
+      `Database migration ${failed} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+    );
   }
 }

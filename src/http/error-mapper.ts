@@ -13,7 +13,10 @@ interface ErrorBody {
  */
 export function mapError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   const send = (status: number, code: string, message: string, details?: Record<string, unknown>) => {
-    const payload: ErrorBody = { error: { code, message, ...(details ? { details } : {}) }, requestId: request.id };
+    const payload: ErrorBody = {
+      error: { code, message, ...(details ? { details } : {}) },
+      requestId: request.id,
+    };
     void reply.status(status).send(payload);
   };
   if (error instanceof AppError) {
@@ -23,7 +26,8 @@ export function mapError(error: FastifyError | Error, request: FastifyRequest, r
   }
   const status = (error as FastifyError).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request';
+    const code =
+      status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request';
     send(status, code, clientMessage(error as FastifyError));
     return;
   }

@@ -18,12 +18,18 @@ export const openApiDocument = {
       },
       SealStatus: {
         type: 'object',
-        properties: { sealed: { type: 'boolean' }, received: { type: 'integer' }, threshold: { type: 'integer' } },
+        properties: {
+          sealed: { type: 'boolean' },
+          received: { type: 'integer' },
+          threshold: { type: 'integer' },
+        },
       },
     },
   },
   paths: {
-    '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'The process is alive' } } } },
+    '/healthz': {
+      get: { summary: 'Liveness', responses: { '200': { description: 'The process is alive' } } },
+    },
     '/readyz': {
       get: {
         summary: 'Readiness: unsealed and database reachable',
@@ -31,7 +37,10 @@ export const openApiDocument = {
       },
     },
     '/api/v1/sys/seal-status': {
-      get: { summary: 'Seal state and unseal progress', responses: { '200': { description: 'Seal status' } } },
+      get: {
+        summary: 'Seal state and unseal progress',
+        responses: { '200': { description: 'Seal status' } },
+      },
     },
     '/api/v1/sys/unseal': {
       post: {
@@ -43,7 +52,10 @@ export const openApiDocument = {
             },
           },
         },
-        responses: { '200': { description: 'Unseal progress' }, '400': { description: 'Malformed or wrong share' } },
+        responses: {
+          '200': { description: 'Unseal progress' },
+          '400': { description: 'Malformed or wrong share' },
+        },
       },
     },
   },

@@ -43,7 +43,9 @@ const EMAIL_LIKE = /[^\s@"'<>]+@[^\s@"'<>]+\.[A-Za-z]{2,}/g;
 export function scrubText(text: string): string {
   return text
     .replace(EMAIL_LIKE, '[email]')
-    .replace(PHONE_LIKE, (match) => (IPV4.test(match) || match.replace(/\D/g, '').length < 7 ? match : '[number]'));
+    .replace(PHONE_LIKE, (match) =>
+      IPV4.test(match) || match.replace(/\D/g, '').length < 7 ? match : '[number]',
+    );
 }
 
 /**

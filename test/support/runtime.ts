@@ -38,7 +38,10 @@ export async function startTestRuntime(
     },
   });
   const config = loadConfig({ ...env, CHATVAULT_LOG_LEVEL: 'debug' });
-  const runtime = await createRuntime(config, { logger: createLogger('debug', sink), clock: options.clock ?? systemClock });
+  const runtime = await createRuntime(config, {
+    logger: createLogger('debug', sink),
+    clock: options.clock ?? systemClock,
+  });
   if (options.autoUnseal ?? true) runtime.provider.autoUnseal();
   return {
     runtime,

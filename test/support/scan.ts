@@ -8,7 +8,13 @@ export function encodings(value: string): Buffer[] {
   const utf8 = Buffer.from(value, 'utf8');
   const utf16le = Buffer.from(value, 'utf16le');
   const utf16be = Buffer.from(utf16le).swap16();
-  return [utf8, utf16le, utf16be, Buffer.from(utf8.toString('hex')), Buffer.from(utf8.toString('base64').replace(/=+$/, ''))];
+  return [
+    utf8,
+    utf16le,
+    utf16be,
+    Buffer.from(utf8.toString('hex')),
+    Buffer.from(utf8.toString('base64').replace(/=+$/, '')),
+  ];
 }
 
 /** The needles for one customer: phone (E.164 and digits-only), name, e-mail. */
@@ -58,7 +64,9 @@ export function sqliteBytes(dataDir: string): Buffer {
 
 /** A full `pg_dump` of one schema (schema and data), as bytes. */
 export function postgresDump(url: string, schema: string): Buffer {
-  const result = spawnSync('pg_dump', ['--dbname', url, '--schema', schema], { maxBuffer: 512 * 1024 * 1024 });
+  const result = spawnSync('pg_dump', ['--dbname', url, '--schema', schema], {
+    maxBuffer: 512 * 1024 * 1024,
+  });
   if (result.status !== 0) throw new Error(`pg_dump failed: ${result.stderr.toString().slice(0, 200)}`);
   return result.stdout;
 }

@@ -15,7 +15,9 @@ export function registerContactCommands(program: Command): void {
 
   contact
     .command('find')
-    .description('Reveal the customers matching a phone number, last four digits or e-mail (recorded as a reveal)')
+    .description(
+      'Reveal the customers matching a phone number, last four digits or e-mail (recorded as a reveal)',
+    )
     .requiredOption('--tenant <slug>', 'tenant slug')
     .option('--phone <number>', 'phone number, any common format')
     .option('--last4 <digits>', 'last four digits of the phone number')
@@ -26,12 +28,20 @@ export function registerContactCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       async (
-        opts: { tenant: string; phone?: string; last4?: string; email?: string; id?: string; reason: string; json?: boolean } &
-          KeyOptions,
+        opts: {
+          tenant: string;
+          phone?: string;
+          last4?: string;
+          email?: string;
+          id?: string;
+          reason: string;
+          json?: boolean;
+        } & KeyOptions,
       ) => {
         parseInput(reason, opts.reason);
         const given = [opts.phone, opts.last4, opts.email, opts.id].filter((v) => v !== undefined);
-        if (given.length !== 1) throw new ValidationError('Give exactly one of --phone, --last4, --email or --id');
+        if (given.length !== 1)
+          throw new ValidationError('Give exactly one of --phone, --last4, --email or --id');
         const runtime = await openRuntime(cliConfig());
         try {
           await unsealForCommand(runtime, opts);
@@ -47,7 +57,10 @@ export function registerContactCommands(program: Command): void {
             found.length === 0
               ? 'No matching contact.'
               : found
-                  .map((c) => `${c.id}\t${c.phone ?? '-'}\t${c.profileName ?? '-'}\t${c.email ?? '-'}\t${c.tags.join(',')}`)
+                  .map(
+                    (c) =>
+                      `${c.id}\t${c.phone ?? '-'}\t${c.profileName ?? '-'}\t${c.email ?? '-'}\t${c.tags.join(',')}`,
+                  )
                   .join('\n'),
           );
         } finally {
@@ -58,7 +71,9 @@ export function registerContactCommands(program: Command): void {
 
   contact
     .command('import')
-    .description('Import customers from JSON lines ({"waId","userId","phone","profileName","email","tags","attributes"})')
+    .description(
+      'Import customers from JSON lines ({"waId","userId","phone","profileName","email","tags","attributes"})',
+    )
     .requiredOption('--tenant <slug>', 'tenant slug')
     .requiredOption('--file <path>', 'JSON-lines file, or - for standard input')
     .option('--shares-from <file>', 'unseal shares when there is no auto-unseal file')
@@ -69,8 +84,7 @@ export function registerContactCommands(program: Command): void {
       try {
         await unsealForCommand(runtime, opts);
         const tenant = await runtime.tenants.getBySlug(opts.tenant);
-        const ids: string[] = [];
-        for (const input of inputs) ids.push((await runtime.contacts.create(tenant, input)).id);
+        const ids = (await runtime.contacts.createMany(tenant, inputs)).map((c) => c.id);
         print(opts.json, { imported: ids.length, ids }, () => `Imported ${ids.length} contacts.`);
       } finally {
         await runtime.close();
@@ -91,6 +105,7 @@ function readContacts(source: string | number) {
       bad.push(i + 1);
     }
   }
-  if (bad.length > 0) throw new ValidationError(`Invalid contact on line(s) ${bad.slice(0, 20).join(', ')}; nothing imported`);
+  if (bad.length > 0)
+    throw new ValidationError(`Invalid contact on line(s) ${bad.slice(0, 20).join(', ')}; nothing imported`);
   return inputs;
 }

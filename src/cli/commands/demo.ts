@@ -21,12 +21,16 @@ export function registerDemoCommand(program: Command): void {
       const server = await startServer(config, say);
       const { tenants, contacts } = server.runtime;
       const existing = (await tenants.list()).find((t) => t.slug === 'demo');
-      const tenant = existing ?? (await tenants.create({ slug: 'demo', name: 'Demo Shop', expectedContacts: 10_000 }));
+      const tenant =
+        existing ?? (await tenants.create({ slug: 'demo', name: 'Demo Shop', expectedContacts: 10_000 }));
       if (!existing) {
-        for (const customer of fakeCustomers(Number(opts.customers) || 200)) await contacts.create(tenant, customer);
+        for (const customer of fakeCustomers(Number(opts.customers) || 200))
+          await contacts.create(tenant, customer);
       }
       say(`Demo tenant "demo" holds ${await contacts.count(tenant)} encrypted customers.`);
-      say(`Try: CHATVAULT_DATA_DIR=${config.dataDir} npx chatvault contact find --tenant demo --last4 1234 --reason "demo lookup"`);
+      say(
+        `Try: CHATVAULT_DATA_DIR=${config.dataDir} npx chatvault contact find --tenant demo --last4 1234 --reason "demo lookup"`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());

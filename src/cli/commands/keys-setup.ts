@@ -18,11 +18,22 @@ export function registerKeySetupCommands(program: Command): void {
     .action(async (opts: { shares: string; threshold: string; autoUnseal: boolean; json?: boolean }) => {
       const shares = Number(opts.shares);
       const threshold = Number(opts.threshold);
-      if (!Number.isInteger(shares) || !Number.isInteger(threshold) || threshold < 2 || shares < threshold || shares > 255) {
+      if (
+        !Number.isInteger(shares) ||
+        !Number.isInteger(threshold) ||
+        threshold < 2 ||
+        shares < threshold ||
+        shares > 255
+      ) {
         throw new ValidationError('Need integers with 2 ≤ threshold ≤ shares ≤ 255');
       }
       const config = cliConfig();
-      const result = await initLocalKeys(config.dataDir, { shares, threshold, now: new Date(), autoUnseal: opts.autoUnseal });
+      const result = await initLocalKeys(config.dataDir, {
+        shares,
+        threshold,
+        now: new Date(),
+        autoUnseal: opts.autoUnseal,
+      });
       const runtime = await openRuntime(config);
       await runtime.close();
       print(opts.json, { shares: result.shares, threshold, dataDir: config.dataDir }, () =>
@@ -58,7 +69,9 @@ export function registerKeySetupCommands(program: Command): void {
         if (!status.sealed) break;
       }
       print(opts.json, status, () =>
-        status?.sealed ? `Still sealed: ${status.received} of ${status.threshold} shares received.` : 'Unsealed.',
+        status?.sealed
+          ? `Still sealed: ${status.received} of ${status.threshold} shares received.`
+          : 'Unsealed.',
       );
     });
 
@@ -77,7 +90,9 @@ export function registerKeySetupCommands(program: Command): void {
         throw new Error(reply.message);
       }
       print(opts.json, { sealed: true, server: reply !== undefined }, () =>
-        reply ? 'Sealed the running server.' : 'No server is running; the vault stays sealed at its next start.',
+        reply
+          ? 'Sealed the running server.'
+          : 'No server is running; the vault stays sealed at its next start.',
       );
     });
 }

@@ -13,18 +13,25 @@ export function registerTenantCommands(program: Command): void {
     .option('--expected-contacts <n>', 'expected number of customers (sizes the blind indexes)', '1000000')
     .option('--shares-from <file>', 'unseal shares when there is no auto-unseal file')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { slug: string; name: string; expectedContacts: string; json?: boolean } & KeyOptions) => {
-      const expectedContacts = Number(opts.expectedContacts);
-      if (!Number.isInteger(expectedContacts)) throw new ValidationError('--expected-contacts must be an integer');
-      const runtime = await openRuntime(cliConfig());
-      try {
-        await unsealForCommand(runtime, opts);
-        const created = await runtime.tenants.create({ slug: opts.slug, name: opts.name, expectedContacts });
-        print(opts.json, created, () => `Created tenant ${created.slug} (${created.id}).`);
-      } finally {
-        await runtime.close();
-      }
-    });
+    .action(
+      async (opts: { slug: string; name: string; expectedContacts: string; json?: boolean } & KeyOptions) => {
+        const expectedContacts = Number(opts.expectedContacts);
+        if (!Number.isInteger(expectedContacts))
+          throw new ValidationError('--expected-contacts must be an integer');
+        const runtime = await openRuntime(cliConfig());
+        try {
+          await unsealForCommand(runtime, opts);
+          const created = await runtime.tenants.create({
+            slug: opts.slug,
+            name: opts.name,
+            expectedContacts,
+          });
+          print(opts.json, created, () => `Created tenant ${created.slug} (${created.id}).`);
+        } finally {
+          await runtime.close();
+        }
+      },
+    );
 
   tenant
     .command('list')
@@ -34,7 +41,11 @@ export function registerTenantCommands(program: Command): void {
       const runtime = await openRuntime(cliConfig());
       try {
         const all = await runtime.tenants.list();
-        print(opts.json, all, () => all.map((t) => `${t.slug}\t${t.id}\t${t.name}`).join('\n') || 'No tenants.');
+        print(
+          opts.json,
+          all,
+          () => all.map((t) => `${t.slug}\t${t.id}\t${t.name}`).join('\n') || 'No tenants.',
+        );
       } finally {
         await runtime.close();
       }

@@ -54,14 +54,23 @@ export function foundation(dialect: Dialect): Migration {
         .on('contacts')
         .columns(['tenant_id', 'user_key'])
         .execute();
-      await db.schema.createIndex('contacts_wa_key').unique().on('contacts').columns(['tenant_id', 'wa_key']).execute();
+      await db.schema
+        .createIndex('contacts_wa_key')
+        .unique()
+        .on('contacts')
+        .columns(['tenant_id', 'wa_key'])
+        .execute();
       // One index serves both the last-4 search and the exact-phone search (which matches both columns).
       await db.schema
         .createIndex('contacts_phone_bidx')
         .on('contacts')
         .columns(['tenant_id', 'phone_last4_bidx', 'phone_bidx'])
         .execute();
-      await db.schema.createIndex('contacts_email_bidx').on('contacts').columns(['tenant_id', 'email_bidx']).execute();
+      await db.schema
+        .createIndex('contacts_email_bidx')
+        .on('contacts')
+        .columns(['tenant_id', 'email_bidx'])
+        .execute();
 
       await db.schema
         .createTable('contact_keys')

@@ -35,7 +35,11 @@ export function createContactCodec(deps: { vault: Vault; keyring: Pick<Keyring, 
   async function phoneIndexes(tenant: Tenant, e164: string): Promise<{ full: number; last4: number }> {
     const [full, last4] = await Promise.all([
       vault.index({ ...ref(tenant, 'phone', ''), index: 'e164' }, e164, tenant.indexBits.phoneFull),
-      vault.index({ ...ref(tenant, 'phone', ''), index: 'last4' }, lastFourDigits(e164), tenant.indexBits.phoneLast4),
+      vault.index(
+        { ...ref(tenant, 'phone', ''), index: 'last4' },
+        lastFourDigits(e164),
+        tenant.indexBits.phoneLast4,
+      ),
     ]);
     return { full, last4 };
   }
@@ -44,7 +48,11 @@ export function createContactCodec(deps: { vault: Vault; keyring: Pick<Keyring, 
     phoneIndexes,
 
     async last4Index(tenant: Tenant, digits: string): Promise<number> {
-      return vault.index({ ...ref(tenant, 'phone', ''), index: 'last4' }, digits, tenant.indexBits.phoneLast4);
+      return vault.index(
+        { ...ref(tenant, 'phone', ''), index: 'last4' },
+        digits,
+        tenant.indexBits.phoneLast4,
+      );
     },
 
     async emailIndex(tenant: Tenant, email: string): Promise<number> {
@@ -60,7 +68,12 @@ export function createContactCodec(deps: { vault: Vault; keyring: Pick<Keyring, 
       return createHmac('sha256', key).update(value, 'utf8').digest();
     },
 
-    async encrypt(tenant: Tenant, rowId: string, key: AeadKey, f: Partial<ContactFields>): Promise<Partial<EncryptedColumns>> {
+    async encrypt(
+      tenant: Tenant,
+      rowId: string,
+      key: AeadKey,
+      f: Partial<ContactFields>,
+    ): Promise<Partial<EncryptedColumns>> {
       const out: Partial<EncryptedColumns> = {};
       if (f.phone !== undefined) {
         out.phone_ct = f.phone === null ? null : vault.seal(key, ref(tenant, 'phone', rowId), f.phone);
@@ -69,7 +82,8 @@ export function createContactCodec(deps: { vault: Vault; keyring: Pick<Keyring, 
         out.phone_last4_bidx = idx?.last4 ?? null;
       }
       if (f.profileName !== undefined) {
-        out.name_ct = f.profileName === null ? null : vault.seal(key, ref(tenant, 'name', rowId), f.profileName);
+        out.name_ct =
+          f.profileName === null ? null : vault.seal(key, ref(tenant, 'name', rowId), f.profileName);
       }
       if (f.email !== undefined) {
         out.email_ct = f.email === null ? null : vault.seal(key, ref(tenant, 'email', rowId), f.email);
@@ -86,7 +100,8 @@ export function createContactCodec(deps: { vault: Vault; keyring: Pick<Keyring, 
     },
 
     decrypt(tenant: Tenant, key: AeadKey, row: ContactsTable): ContactFields {
-      const text = (column: string, ct: Buffer | null) => (ct ? vault.openText(key, ref(tenant, column, row.id), ct) : null);
+      const text = (column: string, ct: Buffer | null) =>
+        ct ? vault.openText(key, ref(tenant, column, row.id), ct) : null;
       const attributes = text('attributes', row.attributes_ct);
       return {
         phone: text('phone', row.phone_ct),

@@ -54,7 +54,12 @@ export async function findByIdentityKeys(db: Db, tenantId: string, keys: { user?
 }
 
 export async function updateContact(db: Db, tenantId: string, id: string, patch: Partial<ContactsTable>) {
-  await db.updateTable('contacts').set(patch).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+  await db
+    .updateTable('contacts')
+    .set(patch)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function countContacts(db: Db, tenantId: string): Promise<number> {

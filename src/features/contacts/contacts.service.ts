@@ -9,6 +9,7 @@ import { maskEmail, maskName, maskPhone } from '../vault/mask.ts';
 import { normalizeEmail, normalizePhone } from '../vault/normalize.ts';
 import type { ContactCodec, ContactFields } from './contact-codec.ts';
 import * as repo from './contacts.repository.ts';
+import type { ContactsTable } from './contacts.table.ts';
 import {
   contactFields,
   createContactInput,
@@ -68,51 +69,79 @@ export function createContactService(deps: {
     return matches;
   }
 
+  async function prepareContact(tenant: Tenant, input: CreateContactInput) {
+    const v = parseInput(createContactInput, input);
+    const id = newId('ct');
+    const phoneSource = v.phone ?? v.waId;
+    const fields: ContactFields = {
+      phone: phoneSource !== undefined ? normalizePhone(phoneSource) : null,
+      profileName: v.profileName ?? null,
+      email: v.email !== undefined ? normalizeEmail(v.email) : null,
+      attributes: v.attributes ?? {},
+    };
+    const { key, wrapped } = await keyring.newContactKey(tenant.id, id);
+    const identity = {
+      user: v.userId !== undefined ? await codec.identityKey(tenant, 'user', v.userId) : undefined,
+      wa: v.waId !== undefined ? await codec.identityKey(tenant, 'wa', v.waId) : undefined,
+    };
+    const columns = await codec.encrypt(tenant, id, key, fields);
+    const now = deps.clock.now().toISOString();
+    const tags = v.tags ?? [];
+    const row: ContactsTable = {
+      id,
+      tenant_id: tenant.id,
+      user_key: identity.user ?? null,
+      wa_key: identity.wa ?? null,
+      key_version: key.id,
+      phone_ct: null,
+      phone_bidx: null,
+      phone_last4_bidx: null,
+      name_ct: null,
+      email_ct: null,
+      email_bidx: null,
+      attributes_ct: null,
+      ...columns,
+      tags: JSON.stringify(tags),
+      created_at: now,
+      updated_at: now,
+    };
+    const keyRow = {
+      contact_id: id,
+      version: key.id,
+      tenant_id: tenant.id,
+      wrapped,
+      status: 'active',
+      created_at: now,
+    };
+    const contact: Contact = { id, tenantId: tenant.id, ...fields, tags, createdAt: now, updatedAt: now };
+    return { row, keyRow, identity, contact };
+  }
+
+  /**
+   * Stores several customers in one transaction (all or nothing). Encryption happens before the
+   * transaction opens; a duplicate identity aborts the whole batch with ConflictError.
+   */
+  async function createMany(tenant: Tenant, inputs: CreateContactInput[]): Promise<Contact[]> {
+    const prepared: Awaited<ReturnType<typeof prepareContact>>[] = [];
+    for (const input of inputs) prepared.push(await prepareContact(tenant, input));
+    await db.transaction().execute(async (trx) => {
+      for (const p of prepared) {
+        const existing = await repo.findByIdentityKeys(trx, tenant.id, p.identity);
+        if (existing.length > 0) throw new ConflictError('A contact with this identity already exists');
+        await repo.insertContact(trx, p.row, p.keyRow);
+      }
+    });
+    return prepared.map((p) => p.contact);
+  }
+
   return {
     /** Stores a new customer: a fresh data key, every field encrypted, identities hashed. */
     async create(tenant: Tenant, input: CreateContactInput): Promise<Contact> {
-      const v = parseInput(createContactInput, input);
-      const id = newId('ct');
-      const phone = v.phone !== undefined ? normalizePhone(v.phone) : v.waId !== undefined ? normalizePhone(v.waId) : null;
-      const fields: ContactFields = {
-        phone,
-        profileName: v.profileName ?? null,
-        email: v.email !== undefined ? normalizeEmail(v.email) : null,
-        attributes: v.attributes ?? {},
-      };
-      const { key, wrapped } = await keyring.newContactKey(tenant.id, id);
-      const userKey = v.userId !== undefined ? await codec.identityKey(tenant, 'user', v.userId) : null;
-      const waKey = v.waId !== undefined ? await codec.identityKey(tenant, 'wa', v.waId) : null;
-      const columns = await codec.encrypt(tenant, id, key, fields);
-      const now = deps.clock.now().toISOString();
-      await db.transaction().execute(async (trx) => {
-        const existing = await repo.findByIdentityKeys(trx, tenant.id, { user: userKey ?? undefined, wa: waKey ?? undefined });
-        if (existing.length > 0) throw new ConflictError('A contact with this identity already exists');
-        await repo.insertContact(
-          trx,
-          {
-            id,
-            tenant_id: tenant.id,
-            user_key: userKey,
-            wa_key: waKey,
-            key_version: key.id,
-            phone_ct: null,
-            phone_bidx: null,
-            phone_last4_bidx: null,
-            name_ct: null,
-            email_ct: null,
-            email_bidx: null,
-            attributes_ct: null,
-            ...columns,
-            tags: JSON.stringify(v.tags ?? []),
-            created_at: now,
-            updated_at: now,
-          },
-          { contact_id: id, version: key.id, tenant_id: tenant.id, wrapped, status: 'active', created_at: now },
-        );
-      });
-      return { id, tenantId: tenant.id, ...fields, tags: v.tags ?? [], createdAt: now, updatedAt: now };
+      const [created] = await createMany(tenant, [input]);
+      return created!;
     },
+
+    createMany,
 
     async getById(tenant: Tenant, id: string): Promise<Contact> {
       const row = await repo.findById(db, tenant.id, id);
@@ -149,7 +178,10 @@ export function createContactService(deps: {
     },
 
     /** The contact known by this BSUID or wa_id, if any. */
-    async findByIdentity(tenant: Tenant, identity: { userId?: string; waId?: string }): Promise<Contact | undefined> {
+    async findByIdentity(
+      tenant: Tenant,
+      identity: { userId?: string; waId?: string },
+    ): Promise<Contact | undefined> {
       const keys = {
         user: identity.userId ? await codec.identityKey(tenant, 'user', identity.userId) : undefined,
         wa: identity.waId ? await codec.identityKey(tenant, 'wa', identity.waId) : undefined,

@@ -1,9 +1,44 @@
 import type { CreateContactInput } from '../contacts/contacts.schema.ts';
 
-const FIRST = ['Wei', 'Li', 'Ana', 'João', 'Priya', 'Amara', 'Lukas', 'Sofia', 'Chen', 'Fatima', 'Mateo', 'Yuki', '张伟', '王芳'];
-const LAST = ['Zhang', 'Silva', 'Sharma', 'Okafor', 'Müller', 'Rossi', 'Wang', 'Haddad', 'García', 'Tanaka', 'Liu'];
+const FIRST = [
+  'Wei',
+  'Li',
+  'Ana',
+  'João',
+  'Priya',
+  'Amara',
+  'Lukas',
+  'Sofia',
+  'Chen',
+  'Fatima',
+  'Mateo',
+  'Yuki',
+  '张伟',
+  '王芳',
+];
+const LAST = [
+  'Zhang',
+  'Silva',
+  'Sharma',
+  'Okafor',
+  'Müller',
+  'Rossi',
+  'Wang',
+  'Haddad',
+  'García',
+  'Tanaka',
+  'Liu',
+];
 /** Country code plus a national-number pattern; `#` is a random digit. */
-const PLANS = ['86 13#########', '1 415555####', '44 7700900###', '55 1198#######', '91 98########', '49 151########', '62 812########'];
+const PLANS = [
+  '86 13#########',
+  '1 415555####',
+  '44 7700900###',
+  '55 1198#######',
+  '91 98########',
+  '49 151########',
+  '62 812########',
+];
 
 /** A small deterministic PRNG (mulberry32) so fixtures are reproducible. */
 function prng(seed: number): () => number {
@@ -21,7 +56,12 @@ function prng(seed: number): () => number {
  * Generates fictional customers (distinct phone numbers, names, e-mails) for the demo, the tests and
  * the benchmarks. Numbers are unique within one call.
  */
-export type FakeCustomer = CreateContactInput & { waId: string; phone: string; profileName: string; email: string };
+export type FakeCustomer = CreateContactInput & {
+  waId: string;
+  phone: string;
+  profileName: string;
+  email: string;
+};
 
 export function fakeCustomers(count: number, seed = 1): FakeCustomer[] {
   const random = prng(seed);
@@ -40,9 +80,20 @@ export function fakeCustomers(count: number, seed = 1): FakeCustomer[] {
       waId: digits,
       phone: `+${digits}`,
       profileName: `${first} ${last}`,
-      email: `${first.toLowerCase().normalize('NFD').replace(/[^a-z]/g, '') || 'kunde'}.${last.toLowerCase().normalize('NFD').replace(/[^a-z]/g, '')}${n}@example.com`,
+      email: `${
+        first
+          .toLowerCase()
+          .normalize('NFD')
+          .replace(/[^a-z]/g, '') || 'kunde'
+      }.${last
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/[^a-z]/g, '')}${n}@example.com`,
       tags: n % 3 === 0 ? ['vip'] : ['lead'],
-      attributes: { lastOrder: `ORD-${100000 + n}`, city: pick(['Shanghai', 'São Paulo', 'Mumbai', 'Berlin', 'Jakarta']) },
+      attributes: {
+        lastOrder: `ORD-${100000 + n}`,
+        city: pick(['Shanghai', 'São Paulo', 'Mumbai', 'Berlin', 'Jakarta']),
+      },
     });
   }
   return out;

@@ -7,7 +7,12 @@ import type { Db } from '../../db/database.ts';
 import { KeyCache } from './key-cache.ts';
 import type { KeyProvider } from './key-provider.ts';
 import * as repo from './keys.repository.ts';
-import { KEY_PURPOSES, generateKeyMaterial, type KeyPurpose, type SymmetricPurpose } from './tenant-key-material.ts';
+import {
+  KEY_PURPOSES,
+  generateKeyMaterial,
+  type KeyPurpose,
+  type SymmetricPurpose,
+} from './tenant-key-material.ts';
 
 export interface KeyringDeps {
   readonly db: Db;
@@ -62,6 +67,26 @@ export function createKeyring(deps: KeyringDeps) {
     return key;
   }
 
+  /** Unwraps (or takes from cache) a customer's data key whose wrapped form the caller already read. */
+  async function openContactKey(
+    tenantId: string,
+    contactId: string,
+    version: number,
+    wrapped: Buffer,
+  ): Promise<AeadKey> {
+    assertUnsealed();
+    const id = `${contactId}:${version}`;
+    const cached = contactKeys.get(id);
+    if (cached) return cached;
+    const tenantData = await tenantKey(tenantId, 'data', keyVersionOf(wrapped));
+    const key: AeadKey = {
+      id: version,
+      key: open(tenantData, wrapped, contactKeyAd(tenantId, contactId, version)),
+    };
+    contactKeys.set(id, key);
+    return key;
+  }
+
   return {
     tenantKey,
 
@@ -107,17 +132,7 @@ export function createKeyring(deps: KeyringDeps) {
       return { key, wrapped };
     },
 
-    /** Unwraps (or takes from cache) a customer's data key whose wrapped form the caller already read. */
-    async openContactKey(tenantId: string, contactId: string, version: number, wrapped: Buffer): Promise<AeadKey> {
-      assertUnsealed();
-      const id = `${contactId}:${version}`;
-      const cached = contactKeys.get(id);
-      if (cached) return cached;
-      const tenantData = await tenantKey(tenantId, 'data', keyVersionOf(wrapped));
-      const key: AeadKey = { id: version, key: open(tenantData, wrapped, contactKeyAd(tenantId, contactId, version)) };
-      contactKeys.set(id, key);
-      return key;
-    },
+    openContactKey,
 
     /** Loads and unwraps a customer's data key by version. */
     async contactKey(tenantId: string, contactId: string, version: number): Promise<AeadKey> {
@@ -126,7 +141,7 @@ export function createKeyring(deps: KeyringDeps) {
       if (cached) return cached;
       const row = await repo.findContactKey(db, tenantId, contactId, version);
       if (!row || row.status === 'destroyed') throw new KeyNotFoundError(version);
-      return this.openContactKey(tenantId, contactId, version, row.wrapped);
+      return openContactKey(tenantId, contactId, version, row.wrapped);
     },
 
     /** Zeroes every cached key (on seal). */

@@ -13,7 +13,13 @@ const keyfileSchema = z.object({
   threshold: z.number().int().min(1).max(255),
   active: z.number().int().min(1),
   versions: z
-    .array(z.object({ version: z.number().int().min(1), wrapped: z.string().max(1024), createdAt: z.string().max(40) }))
+    .array(
+      z.object({
+        version: z.number().int().min(1),
+        wrapped: z.string().max(1024),
+        createdAt: z.string().max(40),
+      }),
+    )
     .min(1),
 });
 type Keyfile = z.infer<typeof keyfileSchema>;
@@ -107,12 +113,17 @@ export function createLocalProvider(dataDir: string): KeyProvider & { autoUnseal
     const opened = new Map<number, AeadKey>();
     try {
       for (const v of keyfile.versions) {
-        const key = open({ id: UNSEAL_KEY_ID, key: unsealKey }, Buffer.from(v.wrapped, 'base64'), rootAd(v.version));
+        const key = open(
+          { id: UNSEAL_KEY_ID, key: unsealKey },
+          Buffer.from(v.wrapped, 'base64'),
+          rootAd(v.version),
+        );
         opened.set(v.version, { id: v.version, key });
       }
     } catch (error) {
       for (const k of opened.values()) k.key.fill(0);
-      if (error instanceof DecryptionError) throw new InvalidSharesError('These shares do not unseal this vault');
+      if (error instanceof DecryptionError)
+        throw new InvalidSharesError('These shares do not unseal this vault');
       throw error;
     }
     roots = opened;
@@ -141,7 +152,8 @@ export function createLocalProvider(dataDir: string): KeyProvider & { autoUnseal
     async submitShare(share: string): Promise<UnsealProgress> {
       if (roots.size > 0) return provider.status();
       const needed = threshold();
-      if (needed === 0) throw new InvalidSharesError('The data directory is not initialised; run `chatvault init`');
+      if (needed === 0)
+        throw new InvalidSharesError('The data directory is not initialised; run `chatvault init`');
       pending.push(share);
       if (pending.length < needed) return provider.status();
       const submitted = pending;

@@ -20,7 +20,8 @@ const request = z.discriminatedUnion('command', [
   z.object({ command: z.literal('unseal'), share: z.string().min(1).max(1024) }),
 ]);
 export type ControlRequest = z.infer<typeof request>;
-export type ControlReply = { ok: true; status: UnsealProgress } | { ok: false; code: string; message: string };
+export type ControlReply =
+  { ok: true; status: UnsealProgress } | { ok: false; code: string; message: string };
 
 export interface ControlHandlers {
   status(): UnsealProgress;

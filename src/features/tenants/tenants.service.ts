@@ -19,7 +19,11 @@ export interface Tenant {
   readonly createdAt: string;
 }
 
-export function createTenantService(deps: { db: Db; keyring: Pick<Keyring, 'createTenantKeys'>; clock: Clock }) {
+export function createTenantService(deps: {
+  db: Db;
+  keyring: Pick<Keyring, 'createTenantKeys'>;
+  clock: Clock;
+}) {
   const bySlug = new Map<string, Tenant>();
 
   return {

@@ -40,7 +40,15 @@ const vectors = [
     ct: 'cea7403d4d606b6e074ec5d3baf39d18',
     tag: 'd0d1c8a799996bf0265b98b5d48ab919',
   },
-  { name: '15', key: K15, iv: 'cafebabefacedbaddecaf888', aad: '', pt: P15, ct: C15, tag: 'b094dac5d93471bdec1a502270e3cc6c' },
+  {
+    name: '15',
+    key: K15,
+    iv: 'cafebabefacedbaddecaf888',
+    aad: '',
+    pt: P15,
+    ct: C15,
+    tag: 'b094dac5d93471bdec1a502270e3cc6c',
+  },
   {
     name: '16',
     key: K15,
@@ -74,7 +82,9 @@ for (const v of vectors) {
   test(`open rejects GCM spec test case ${v.name} with a corrupted tag`, () => {
     const tag = hex(v.tag);
     tag[15]! ^= 1;
-    assertDecryptionError(() => open({ id: 9, key: hex(v.key) }, frame(9, hex(v.iv), hex(v.ct), tag), hex(v.aad)));
+    assertDecryptionError(() =>
+      open({ id: 9, key: hex(v.key) }, frame(9, hex(v.iv), hex(v.ct), tag), hex(v.aad)),
+    );
   });
 }
 

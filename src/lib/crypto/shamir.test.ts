@@ -32,7 +32,8 @@ async function rejectsShares(shares: string[], reason: RegExp): Promise<void> {
     assert.ok(err instanceof InvalidSharesError, `expected InvalidSharesError, got ${String(err)}`);
     assert.match(err.message, reason);
     assert.ok(!err.message.includes('\n'), 'the reason is one line');
-    for (const share of shares) assert.ok(!err.message.includes(parts(share)[3]!), 'no share body in the message');
+    for (const share of shares)
+      assert.ok(!err.message.includes(parts(share)[3]!), 'no share body in the message');
     return true;
   });
 }

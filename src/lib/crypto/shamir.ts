@@ -25,7 +25,8 @@ function crc16(text: string): string {
   let crc = 0xffff;
   for (let i = 0; i < text.length; i++) {
     crc ^= text.charCodeAt(i) << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    for (let bit = 0; bit < 8; bit++)
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
   }
   return crc.toString(16).padStart(4, '0');
 }
@@ -71,7 +72,13 @@ function parseShare(share: string): ParsedShare | undefined {
   const text = share.trim().toLowerCase();
   const match = SHARE_PATTERN.exec(text);
   if (!match) return undefined;
-  const [, setId, thresholdText, bodyText, crc] = match as unknown as [string, string, string, string, string];
+  const [, setId, thresholdText, bodyText, crc] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   if (crc16(text.slice(0, text.lastIndexOf('-'))) !== crc) return undefined;
   const threshold = Number(thresholdText);
   const body = base32Decode(bodyText);
@@ -89,7 +96,13 @@ function parseShare(share: string): ParsedShare | undefined {
  */
 export async function splitSecret(secret: Uint8Array, shares: number, threshold: number): Promise<string[]> {
   if (secret.length < 1 || secret.length > 1024) throw new ValidationError('secret must be 1 to 1024 bytes');
-  if (!Number.isInteger(shares) || !Number.isInteger(threshold) || threshold < 2 || threshold > shares || shares > 255) {
+  if (
+    !Number.isInteger(shares) ||
+    !Number.isInteger(threshold) ||
+    threshold < 2 ||
+    threshold > shares ||
+    shares > 255
+  ) {
     throw new ValidationError('shares and threshold must satisfy 2 <= threshold <= shares <= 255');
   }
   const extended = new Uint8Array(secret.length + CHECKSUM_BYTES);
@@ -115,18 +128,24 @@ export async function combineShares(shares: string[]): Promise<Buffer> {
   const parsed: ParsedShare[] = [];
   for (const [i, share] of shares.entries()) {
     const one = parseShare(share);
-    if (!one) throw new InvalidSharesError(`share ${i + 1} is malformed or mistyped (its checksum does not match)`);
+    if (!one)
+      throw new InvalidSharesError(`share ${i + 1} is malformed or mistyped (its checksum does not match)`);
     parsed.push(one);
   }
   const first = parsed[0]!;
   const seen = new Map<number, number>();
   for (const [i, share] of parsed.entries()) {
-    if (share.setId !== first.setId || share.threshold !== first.threshold || share.body.length !== first.body.length) {
+    if (
+      share.setId !== first.setId ||
+      share.threshold !== first.threshold ||
+      share.body.length !== first.body.length
+    ) {
       throw new InvalidSharesError(`share ${i + 1} comes from a different set than share 1`);
     }
     const x = share.body.at(-1)!;
     const earlier = seen.get(x);
-    if (earlier !== undefined) throw new InvalidSharesError(`share ${i + 1} is a duplicate of share ${earlier}`);
+    if (earlier !== undefined)
+      throw new InvalidSharesError(`share ${i + 1} is a duplicate of share ${earlier}`);
     seen.set(x, i + 1);
   }
   if (parsed.length < first.threshold) {

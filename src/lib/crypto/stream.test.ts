@@ -42,7 +42,7 @@ async function rejectsDecryption(ciphertext: Buffer, withAd: Uint8Array = ad): P
 /** Splits `data` into random chunks of 1 byte to 200 KiB. */
 function randomChunks(data: Buffer): Buffer[] {
   const chunks: Buffer[] = [];
-  for (let at = 0; at < data.length; ) {
+  for (let at = 0; at < data.length;) {
     const n = randomInt(1, Math.min(200_000, data.length - at) + 1);
     chunks.push(data.subarray(at, at + n));
     at += n;
@@ -118,12 +118,23 @@ test('the wrong associated data fails', async () => {
 
 test('a bit flip in the header or in any segment fails', async () => {
   const ciphertext = await encryptBuffer(key, randomBytes(2 * SEGMENT_SIZE + 5), ad);
-  const positions = [0, 4, 10, 25, STREAM_HEADER_SIZE, STREAM_HEADER_SIZE + SEGMENT + 7, ciphertext.length - 1];
+  const positions = [
+    0,
+    4,
+    10,
+    25,
+    STREAM_HEADER_SIZE,
+    STREAM_HEADER_SIZE + SEGMENT + 7,
+    ciphertext.length - 1,
+  ];
   for (const at of positions) {
     const bad = Buffer.from(ciphertext);
     bad[at]! ^= 0x01;
     // Resolve any key version to the real key bytes, so header edits reach authentication.
-    await assert.rejects(decryptBuffer((id) => ({ id, key: key.key }), bad, ad), DecryptionError);
+    await assert.rejects(
+      decryptBuffer((id) => ({ id, key: key.key }), bad, ad),
+      DecryptionError,
+    );
   }
 });
 
@@ -143,5 +154,8 @@ test('plaintext of an unauthenticated segment is never emitted', async () => {
 test('an unknown key version surfaces the resolver error; a mismatched key is a wrong-version error', async () => {
   const ciphertext = await encryptBuffer({ id: 6, key: key.key }, randomBytes(10), ad);
   await assert.rejects(decryptBuffer(resolve, ciphertext, ad), KeyNotFoundError);
-  await assert.rejects(decryptBuffer(() => key, ciphertext, ad), /wrong key version.*version 6, not 5/);
+  await assert.rejects(
+    decryptBuffer(() => key, ciphertext, ad),
+    /wrong key version.*version 6, not 5/,
+  );
 });

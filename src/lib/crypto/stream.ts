@@ -36,7 +36,8 @@ interface FileCipher {
 
 function fileCipher(key: AeadKey, header: Buffer, ad: Uint8Array): FileCipher {
   assertAeadKey(key);
-  if (ad.length > MAX_AD_BYTES) throw new RangeError(`stream associated data must be at most ${MAX_AD_BYTES} bytes`);
+  if (ad.length > MAX_AD_BYTES)
+    throw new RangeError(`stream associated data must be at most ${MAX_AD_BYTES} bytes`);
   const salt = header.subarray(5, PREFIX_OFFSET);
   return { key: hkdf(key.key, ad, 32, salt), header, segment: 0 };
 }
@@ -118,7 +119,10 @@ export function createEncryptStream(key: AeadKey, ad: Uint8Array): Transform {
  * key-version id to a key (it may throw KeyNotFoundError). A segment's plaintext is only emitted
  * after its tag verifies; any failure errors the stream with DecryptionError.
  */
-export function createDecryptStream(resolveKey: (keyVersionId: number) => AeadKey, ad: Uint8Array): Transform {
+export function createDecryptStream(
+  resolveKey: (keyVersionId: number) => AeadKey,
+  ad: Uint8Array,
+): Transform {
   const header = Buffer.allocUnsafe(STREAM_HEADER_SIZE);
   let headerFill = 0;
   let file: FileCipher | undefined;

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { KeyCache } from './key-cache.ts';
+
+const key = (fill: number) => ({ id: 1, key: Buffer.alloc(32, fill) });
+
+test('the cache keeps at most its capacity and zeroes what it evicts, least recently used first', () => {
+  const cache = new KeyCache<{ id: number; key: Buffer }>(2);
+  const a = key(1);
+  const b = key(2);
+  const c = key(3);
+  cache.set('a', a);
+  cache.set('b', b);
+  cache.get('a');
+  cache.set('c', c);
+  assert.equal(cache.size, 2);
+  assert.equal(cache.get('b'), undefined);
+  assert.ok(b.key.every((x) => x === 0));
+  assert.ok(a.key.every((x) => x === 1));
+});
+
+test('clearing zeroes every key', () => {
+  const cache = new KeyCache<Buffer>(10);
+  const keys = [Buffer.alloc(32, 7), Buffer.alloc(32, 8)];
+  keys.forEach((k, i) => cache.set(String(i), k));
+  cache.clear();
+  assert.equal(cache.size, 0);
+  assert.ok(keys.every((k) => k.every((x) => x === 0)));
+});

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.ts';
+import { fakeCustomers } from '../src/features/demo/fake-customers.ts';
+import { localPaths } from '../src/features/keys/local-provider.ts';
+import type { Tenant } from '../src/features/tenants/tenants.service.ts';
+import { InvalidSharesError, SealedError } from '../src/lib/errors.ts';
+import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
+import { databaseTargets } from './support/targets.ts';
+
+const [customer] = fakeCustomers(1, 5);
+
+for (const target of databaseTargets()) {
+  describe(`seal and unseal (${target.name})`, () => {
+    let t: TestRuntime;
+    let tenant: Tenant;
+    let contactId: string;
+    let app: FastifyInstance;
+
+    before(async () => {
+      t = await startTestRuntime(target);
+      tenant = await t.runtime.tenants.create({ slug: 'acme', name: 'Acme' });
+      contactId = (await t.runtime.contacts.create(tenant, customer!)).id;
+      app = buildApp(t.runtime);
+      // A probe route over the real service, standing in for the feature routes built later.
+      app.get('/probe/contact', async () => (await t.runtime.contacts.getById(tenant, contactId)).id);
+    });
+    after(async () => {
+      await app.close();
+      await t.close();
+    });
+
+    const unseal = (share: string) => app.inject({ method: 'POST', url: '/api/v1/sys/unseal', payload: { share } });
+
+    test('sealing makes every read of personal data fail with "sealed", and HTTP answers 503', async () => {
+      assert.equal((await app.inject('/probe/contact')).statusCode, 200);
+      t.runtime.seal();
+      await assert.rejects(t.runtime.contacts.getById(tenant, contactId), SealedError);
+      await assert.rejects(t.runtime.contacts.findByPhone(tenant, customer!.phone), SealedError);
+      await assert.rejects(t.runtime.contacts.create(tenant, fakeCustomers(2, 6)[1]!), SealedError);
+      const res = await app.inject('/probe/contact');
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.json<{ error: { code: string } }>().error.code, 'sealed');
+      const ready = await app.inject('/readyz');
+      assert.equal(ready.statusCode, 503);
+      assert.deepEqual(ready.json(), { status: 'unavailable', sealed: true, database: 'up' });
+    });
+
+    test('a deliberate seal survives a restart: auto-unseal stays off', () => {
+      assert.ok(fs.existsSync(localPaths(t.dataDir).sealedMarker));
+      assert.equal(t.runtime.provider.autoUnseal(), false);
+      assert.equal(t.runtime.provider.isSealed(), true);
+    });
+
+    test('k−1 shares do not unseal', async () => {
+      for (const share of t.shares.slice(0, 2)) {
+        const res = await unseal(share);
+        assert.equal(res.statusCode, 200);
+        assert.equal(res.json<{ sealed: boolean }>().sealed, true);
+      }
+      assert.deepEqual((await app.inject('/api/v1/sys/seal-status')).json(), { sealed: true, received: 2, threshold: 3 });
+      t.runtime.provider.resetUnseal();
+      assert.equal((await app.inject('/probe/contact')).statusCode, 503);
+    });
+
+    test('a wrong share is detected and nothing is unsealed', async () => {
+      const other = await startTestRuntime(target);
+      try {
+        await unseal(t.shares[0]!);
+        await unseal(t.shares[1]!);
+        const res = await unseal(other.shares[2]!);
+        assert.equal(res.statusCode, 400);
+        assert.equal(res.json<{ error: { code: string } }>().error.code, 'invalid_shares');
+        assert.ok(!res.body.includes(other.shares[2]!), 'the share is not echoed');
+        assert.equal(t.runtime.provider.isSealed(), true);
+      } finally {
+        await other.close();
+      }
+      const typo = t.shares[2]!.slice(0, -3) + (t.shares[2]!.endsWith('a') ? 'bbb' : 'aaa');
+      await assert.rejects(
+        Promise.all(t.shares.slice(0, 2).map((s) => t.runtime.provider.submitShare(s))).then(() =>
+          t.runtime.provider.submitShare(typo),
+        ),
+        InvalidSharesError,
+      );
+      assert.equal(t.runtime.provider.isSealed(), true);
+    });
+
+    test('k shares, one at a time, unseal; reads work again and the seal marker is lifted', async () => {
+      t.runtime.provider.resetUnseal();
+      for (const share of [t.shares[4]!, t.shares[1]!, t.shares[3]!]) assert.equal((await unseal(share)).statusCode, 200);
+      assert.equal(t.runtime.provider.isSealed(), false);
+      assert.equal((await app.inject('/readyz')).statusCode, 200);
+      assert.equal((await app.inject('/probe/contact')).body, contactId);
+      assert.equal((await t.runtime.contacts.findByPhone(tenant, customer!.phone)).length, 1);
+      assert.equal(fs.existsSync(localPaths(t.dataDir).sealedMarker), false);
+    });
+
+    test('sealing zeroes the cached keys it drops', async () => {
+      const key = await t.runtime.keyring.contactKey(tenant.id, contactId, 1);
+      assert.ok(key.key.some((b) => b !== 0));
+      t.runtime.seal();
+      assert.ok(key.key.every((b) => b === 0));
+      for (const share of t.shares.slice(0, 3)) await t.runtime.provider.submitShare(share);
+      assert.equal((await t.runtime.contacts.getById(tenant, contactId)).phone, customer!.phone);
+    });
+  });
+}
