@@ -10,8 +10,9 @@ import type { Runtime } from './runtime.ts';
  * It composes; it holds no logic of its own.
  */
 export function buildApp(runtime: Runtime): FastifyInstance {
+  const logger: FastifyBaseLogger = runtime.logger;
   const app = Fastify({
-    loggerInstance: runtime.logger as FastifyBaseLogger,
+    loggerInstance: logger,
     bodyLimit: 1024 * 1024,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];

@@ -14,7 +14,10 @@ test('an empty environment gives the embedded defaults', () => {
 });
 
 test('a PostgreSQL URL and schema are taken as given', () => {
-  const config = loadConfig({ CHATVAULT_DATABASE_URL: 'postgres://u@h/db', CHATVAULT_DATABASE_SCHEMA: 'tenant_a' });
+  const config = loadConfig({
+    CHATVAULT_DATABASE_URL: 'postgres://u@h/db',
+    CHATVAULT_DATABASE_SCHEMA: 'tenant_a',
+  });
   assert.deepEqual(config.database, { kind: 'postgres', url: 'postgres://u@h/db', schema: 'tenant_a' });
 });
 
@@ -31,7 +34,12 @@ test('every problem is reported at once', () => {
       assert.ok(error instanceof ConfigError);
       const problems = error.details?.problems as string[];
       assert.equal(problems.length, 4);
-      for (const name of ['CHATVAULT_PORT', 'CHATVAULT_KEY_PROVIDER', 'CHATVAULT_GRAPH_API_BASE', 'CHATVAULT_GRAPH_API_VERSION']) {
+      for (const name of [
+        'CHATVAULT_PORT',
+        'CHATVAULT_KEY_PROVIDER',
+        'CHATVAULT_GRAPH_API_BASE',
+        'CHATVAULT_GRAPH_API_VERSION',
+      ]) {
         assert.match(error.message, new RegExp(name));
       }
       return true;

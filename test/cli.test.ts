@@ -47,35 +47,74 @@ for (const target of databaseTargets()) {
     });
 
     test('tenant create, contact import and contact find work with shares from a file', async () => {
-      const created = await cli(['tenant', 'create', '--slug', 'acme', '--name', 'Acme', '--shares-from', sharesFile, '--json']);
+      const created = await cli([
+        'tenant',
+        'create',
+        '--slug',
+        'acme',
+        '--name',
+        'Acme',
+        '--shares-from',
+        sharesFile,
+        '--json',
+      ]);
       assert.equal(created.code, 0, created.stderr);
       assert.equal((JSON.parse(created.stdout) as { slug: string }).slug, 'acme');
       const lines = customers.map((c) => JSON.stringify(c)).join('\n');
-      const imported = await cli(['contact', 'import', '--tenant', 'acme', '--file', '-', '--shares-from', sharesFile], lines);
+      const imported = await cli(
+        ['contact', 'import', '--tenant', 'acme', '--file', '-', '--shares-from', sharesFile],
+        lines,
+      );
       assert.equal(imported.code, 0, imported.stderr);
       assert.match(imported.stdout, /Imported 5 contacts/);
       const c = customers[3]!;
       const found = await cli([
-        'contact', 'find', '--tenant', 'acme', '--phone', c.phone, '--reason', 'customer called about an order',
-        '--shares-from', sharesFile, '--json',
+        'contact',
+        'find',
+        '--tenant',
+        'acme',
+        '--phone',
+        c.phone,
+        '--reason',
+        'customer called about an order',
+        '--shares-from',
+        sharesFile,
+        '--json',
       ]);
       assert.equal(found.code, 0, found.stderr);
       const [contact] = JSON.parse(found.stdout) as Array<{ phone: string; profileName: string }>;
       assert.equal(contact?.phone, c.phone);
       assert.equal(contact?.profileName, c.profileName);
-      assert.deepEqual(findLeaks(Buffer.from(found.stderr + imported.stdout + imported.stderr), customers), []);
+      assert.deepEqual(
+        findLeaks(Buffer.from(found.stderr + imported.stdout + imported.stderr), customers),
+        [],
+      );
     });
 
     test('bad input exits non-zero with one line and stores nothing', async () => {
       const bad = `${JSON.stringify(fakeCustomers(7, 22)[6])}\n{"waId":"not-digits"}\n`;
-      const res = await cli(['contact', 'import', '--tenant', 'acme', '--file', '-', '--shares-from', sharesFile], bad);
+      const res = await cli(
+        ['contact', 'import', '--tenant', 'acme', '--file', '-', '--shares-from', sharesFile],
+        bad,
+      );
       assert.equal(res.code, 1);
       assert.equal(res.stderr.trim().split('\n').length, 1);
       assert.match(res.stderr, /line\(s\) 2; nothing imported/);
       const noReason = await cli(['contact', 'find', '--tenant', 'acme', '--last4', '1234', '--reason', 'x']);
       assert.equal(noReason.code, 1);
       assert.match(noReason.stderr, /reason/);
-      const unknownTenant = await cli(['contact', 'find', '--tenant', 'nobody', '--last4', '1234', '--reason', 'checking', '--shares-from', sharesFile]);
+      const unknownTenant = await cli([
+        'contact',
+        'find',
+        '--tenant',
+        'nobody',
+        '--last4',
+        '1234',
+        '--reason',
+        'checking',
+        '--shares-from',
+        sharesFile,
+      ]);
       assert.equal(unknownTenant.code, 1);
       assert.match(unknownTenant.stderr, /Tenant not found/);
       const missing = await cli(['tenant', 'create', '--slug', 'x']);
@@ -83,7 +122,12 @@ for (const target of databaseTargets()) {
     });
 
     test('every command has --help', async () => {
-      for (const args of [['--help'], ['init', '--help'], ['contact', 'find', '--help'], ['tenant', 'create', '--help']]) {
+      for (const args of [
+        ['--help'],
+        ['init', '--help'],
+        ['contact', 'find', '--help'],
+        ['tenant', 'create', '--help'],
+      ]) {
         const res = await cli(args);
         assert.equal(res.code, 0, args.join(' '));
         assert.match(res.stdout, /Usage: chatvault/);
@@ -93,7 +137,10 @@ for (const target of databaseTargets()) {
     describe('against a running server on the same data directory', () => {
       let server: RunningServer;
       before(async () => {
-        server = await startServer(loadConfig({ ...env, CHATVAULT_PORT: '0', CHATVAULT_LOG_LEVEL: 'silent' }), () => undefined);
+        server = await startServer(
+          loadConfig({ ...env, CHATVAULT_PORT: '0', CHATVAULT_LOG_LEVEL: 'silent' }),
+          () => undefined,
+        );
       });
       after(() => server.close());
 

@@ -32,7 +32,10 @@ for (const target of databaseTargets()) {
     test('every answer carries a request id, and a well-formed incoming id is kept', async () => {
       const fresh = await app.inject('/healthz');
       assert.match(String(fresh.headers['x-request-id']), /^rq_[0-9a-z]{26}$/);
-      const kept = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'rq_0123456789abcdefghjkmnpqrs' } });
+      const kept = await app.inject({
+        url: '/healthz',
+        headers: { 'x-request-id': 'rq_0123456789abcdefghjkmnpqrs' },
+      });
       assert.equal(kept.headers['x-request-id'], 'rq_0123456789abcdefghjkmnpqrs');
       const refused = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'evil\r\nx: y' } });
       assert.notEqual(refused.headers['x-request-id'], 'evil\r\nx: y');
@@ -55,7 +58,11 @@ for (const target of databaseTargets()) {
       });
       assert.equal(broken.statusCode, 400);
       assert.equal(broken.json<{ error: { code: string } }>().error.code, 'bad_request');
-      const wrongShape = await app.inject({ method: 'POST', url: '/api/v1/sys/unseal', payload: { share: 1 } });
+      const wrongShape = await app.inject({
+        method: 'POST',
+        url: '/api/v1/sys/unseal',
+        payload: { share: 1 },
+      });
       assert.equal(wrongShape.statusCode, 400);
       assert.equal(wrongShape.json<{ error: { code: string } }>().error.code, 'validation_failed');
       const huge = await app.inject({

@@ -32,7 +32,8 @@ for (const target of databaseTargets()) {
       await t.close();
     });
 
-    const unseal = (share: string) => app.inject({ method: 'POST', url: '/api/v1/sys/unseal', payload: { share } });
+    const unseal = (share: string) =>
+      app.inject({ method: 'POST', url: '/api/v1/sys/unseal', payload: { share } });
 
     test('sealing makes every read of personal data fail with "sealed", and HTTP answers 503', async () => {
       assert.equal((await app.inject('/probe/contact')).statusCode, 200);
@@ -60,7 +61,11 @@ for (const target of databaseTargets()) {
         assert.equal(res.statusCode, 200);
         assert.equal(res.json<{ sealed: boolean }>().sealed, true);
       }
-      assert.deepEqual((await app.inject('/api/v1/sys/seal-status')).json(), { sealed: true, received: 2, threshold: 3 });
+      assert.deepEqual((await app.inject('/api/v1/sys/seal-status')).json(), {
+        sealed: true,
+        received: 2,
+        threshold: 3,
+      });
       t.runtime.provider.resetUnseal();
       assert.equal((await app.inject('/probe/contact')).statusCode, 503);
     });
@@ -90,7 +95,8 @@ for (const target of databaseTargets()) {
 
     test('k shares, one at a time, unseal; reads work again and the seal marker is lifted', async () => {
       t.runtime.provider.resetUnseal();
-      for (const share of [t.shares[4]!, t.shares[1]!, t.shares[3]!]) assert.equal((await unseal(share)).statusCode, 200);
+      for (const share of [t.shares[4]!, t.shares[1]!, t.shares[3]!])
+        assert.equal((await unseal(share)).statusCode, 200);
       assert.equal(t.runtime.provider.isSealed(), false);
       assert.equal((await app.inject('/readyz')).statusCode, 200);
       assert.equal((await app.inject('/probe/contact')).body, contactId);

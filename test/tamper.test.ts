@@ -21,11 +21,19 @@ for (const target of databaseTargets()) {
 
     const db = () => t.runtime.database.db;
     const column = async (id: string, name: 'phone_ct' | 'name_ct' | 'email_ct') => {
-      const row = await db().selectFrom('contacts').select(name).where('id', '=', id).executeTakeFirstOrThrow();
+      const row = await db()
+        .selectFrom('contacts')
+        .select(name)
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
       return Buffer.from(row[name]!);
     };
     const setColumn = (id: string, name: 'phone_ct' | 'name_ct' | 'email_ct', value: Buffer) =>
-      db().updateTable('contacts').set({ [name]: value }).where('id', '=', id).execute();
+      db()
+        .updateTable('contacts')
+        .set({ [name]: value })
+        .where('id', '=', id)
+        .execute();
 
     before(async () => {
       t = await startTestRuntime(target);
@@ -56,11 +64,19 @@ for (const target of databaseTargets()) {
 
     test('a whole row moved to another tenant fails to open', async () => {
       await db().updateTable('contacts').set({ tenant_id: globex.id }).where('id', '=', ids.alice).execute();
-      await db().updateTable('contact_keys').set({ tenant_id: globex.id }).where('contact_id', '=', ids.alice).execute();
+      await db()
+        .updateTable('contact_keys')
+        .set({ tenant_id: globex.id })
+        .where('contact_id', '=', ids.alice)
+        .execute();
       await assert.rejects(t.runtime.contacts.getById(globex, ids.alice), DecryptionError);
       await assert.rejects(t.runtime.contacts.getById(acme, ids.alice), /Contact not found/);
       await db().updateTable('contacts').set({ tenant_id: acme.id }).where('id', '=', ids.alice).execute();
-      await db().updateTable('contact_keys').set({ tenant_id: acme.id }).where('contact_id', '=', ids.alice).execute();
+      await db()
+        .updateTable('contact_keys')
+        .set({ tenant_id: acme.id })
+        .where('contact_id', '=', ids.alice)
+        .execute();
       assert.equal((await t.runtime.contacts.getById(acme, ids.alice)).phone, alice.phone);
     });
 

@@ -6,24 +6,29 @@ export interface TimingOptions {
 
 const DEFAULT_WARMUP_MS = 200;
 const DEFAULT_MIN_MS = 1000;
+const BATCH = 256;
 
 /**
- * Runs `fn` for `warmupMs`, then for at least `minMs`, and returns operations per second.
- * The clock is read every `batch` calls so timing overhead stays out of fast loops.
+ * Runs `fn` in batches for at least `ms` and returns how many calls were made; the clock is read
+ * once per batch so timing stays out of fast loops.
  */
-export function opsPerSecond(fn: () => unknown, options: TimingOptions = {}, batch = 256): number {
-  const { warmupMs = DEFAULT_WARMUP_MS, minMs = DEFAULT_MIN_MS } = options;
-  const warmEnd = performance.now() + warmupMs;
-  while (performance.now() < warmEnd) for (let i = 0; i < batch; i++) fn();
+export function runFor(fn: () => unknown, ms: number): number {
   let ops = 0;
+  const end = performance.now() + ms;
+  do {
+    for (let i = 0; i < BATCH; i++) fn();
+    ops += BATCH;
+  } while (performance.now() < end);
+  return ops;
+}
+
+/** Runs `fn` for `warmupMs`, then for at least `minMs`, and returns operations per second. */
+export function opsPerSecond(fn: () => unknown, options: TimingOptions = {}): number {
+  const { warmupMs = DEFAULT_WARMUP_MS, minMs = DEFAULT_MIN_MS } = options;
+  runFor(fn, warmupMs);
   const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < minMs) {
-    for (let i = 0; i < batch; i++) fn();
-    ops += batch;
-    elapsed = performance.now() - start;
-  }
-  return (ops * 1000) / elapsed;
+  const ops = runFor(fn, minMs);
+  return (ops * 1000) / (performance.now() - start);
 }
 
 /** Like {@link opsPerSecond} for async work, one call at a time (no overlapping calls). */
@@ -50,26 +55,32 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank]!;
 }
 
-/** The median of `values`. */
-export function median(values: readonly number[]): number {
-  return percentile(values, 50);
-}
-
 /**
- * Measures several contenders in alternating rounds and keeps each one's median, so a slow
- * moment on a shared machine does not land on one contender only.
+ * Compares contenders under the same conditions: runs one short slice of each in turn until
+ * `budgetMs` has passed, and returns each one's median rate (work per second) over its slices.
+ * A slice does some work and returns how much (operations, bytes…). On a shared VM throughput
+ * drifts by tens of percent within seconds; alternating slices exposes every contender to it equally.
+ * @example await alternate(5000, { ours: () => runFor(sealOnce, 25), raw: () => runFor(rawOnce, 25) })
  */
-export async function interleaved<K extends string>(
-  rounds: number,
-  contenders: Record<K, () => number | Promise<number>>,
+export async function alternate<K extends string>(
+  budgetMs: number,
+  slices: Record<K, () => number | Promise<number>>,
 ): Promise<Record<K, number>> {
-  const samples = {} as Record<K, number[]>;
-  const names = Object.keys(contenders) as K[];
-  for (const name of names) samples[name] = [];
-  for (let round = 0; round < rounds; round++) {
-    for (const name of names) samples[name].push(await contenders[name]());
+  const names = Object.keys(slices) as K[];
+  const rates = {} as Record<K, number[]>;
+  for (const name of names) {
+    rates[name] = [];
+    await slices[name](); // warm-up
+  }
+  const end = performance.now() + budgetMs;
+  while (performance.now() < end) {
+    for (const name of names) {
+      const start = performance.now();
+      const work = await slices[name]();
+      rates[name].push((work * 1000) / (performance.now() - start));
+    }
   }
   const result = {} as Record<K, number>;
-  for (const name of names) result[name] = median(samples[name]);
+  for (const name of names) result[name] = percentile(rates[name], 50);
   return result;
 }

@@ -17,11 +17,16 @@ function capture() {
 test('secret and personal fields are censored by key, wherever they sit', () => {
   const { lines, logger } = capture();
   logger.info(
-    { phone: '+8613812345678', contact: { email: 'a@b.co', name: 'Zhang' }, headers: { authorization: 'Bearer abc' } },
+    {
+      phone: '+8613812345678',
+      contact: { email: 'a@b.co', name: 'Zhang' },
+      headers: { authorization: 'Bearer abc' },
+    },
     'stored',
   );
   const out = lines.join('');
-  for (const secret of ['8613812345678', 'a@b.co', 'Zhang', 'Bearer abc']) assert.ok(!out.includes(secret), secret);
+  for (const secret of ['8613812345678', 'a@b.co', 'Zhang', 'Bearer abc'])
+    assert.ok(!out.includes(secret), secret);
   assert.match(out, /\[redacted\]/);
 });
 

@@ -16,7 +16,7 @@ export interface DbTarget {
 const sqlite: DbTarget = {
   name: 'sqlite',
   environment: (dataDir) => ({ CHATVAULT_DATA_DIR: dataDir }),
-  cleanup: async () => undefined,
+  cleanup: () => Promise.resolve(),
 };
 
 function postgres(url: string): DbTarget {

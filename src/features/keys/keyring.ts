@@ -7,12 +7,7 @@ import type { Db } from '../../db/database.ts';
 import { KeyCache } from './key-cache.ts';
 import type { KeyProvider } from './key-provider.ts';
 import * as repo from './keys.repository.ts';
-import {
-  KEY_PURPOSES,
-  generateKeyMaterial,
-  type KeyPurpose,
-  type SymmetricPurpose,
-} from './tenant-key-material.ts';
+import { KEY_PURPOSES, generateKeyMaterial, type SymmetricPurpose } from './tenant-key-material.ts';
 
 export interface KeyringDeps {
   readonly db: Db;
@@ -94,7 +89,7 @@ export function createKeyring(deps: KeyringDeps) {
     async createTenantKeys(trx: Db, tenantId: string): Promise<void> {
       assertUnsealed();
       for (const purpose of KEY_PURPOSES) {
-        const material = generateKeyMaterial(purpose as KeyPurpose);
+        const material = generateKeyMaterial(purpose);
         await repo.insertTenantKey(trx, {
           tenant_id: tenantId,
           purpose,

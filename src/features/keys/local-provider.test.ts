@@ -12,7 +12,12 @@ const ad = associatedData('t', 'tenant_keys', 'data', '1');
 
 test('the root key is stored only sealed, in owner-only files, and any 3 of 5 shares unseal it', async () => {
   const dataDir = dir();
-  const { shares } = await initLocalKeys(dataDir, { shares: 5, threshold: 3, now: new Date(), autoUnseal: false });
+  const { shares } = await initLocalKeys(dataDir, {
+    shares: 5,
+    threshold: 3,
+    now: new Date(),
+    autoUnseal: false,
+  });
   const paths = localPaths(dataDir);
   assert.equal(fs.statSync(paths.keyfile).mode & 0o777, 0o600);
   assert.equal(fs.existsSync(paths.autoUnseal), false);
@@ -24,7 +29,10 @@ test('the root key is stored only sealed, in owner-only files, and any 3 of 5 sh
   const second = createLocalProvider(dataDir);
   for (const share of [shares[3]!, shares[1]!, shares[0]!]) await second.submitShare(share);
   assert.deepEqual(second.unwrap(wrapped, ad), Buffer.alloc(32, 1));
-  assert.throws(() => second.unwrap(wrapped, associatedData('t', 'tenant_keys', 'data', '2')), DecryptionError);
+  assert.throws(
+    () => second.unwrap(wrapped, associatedData('t', 'tenant_keys', 'data', '2')),
+    DecryptionError,
+  );
   fs.rmSync(dataDir, { recursive: true });
 });
 
@@ -43,7 +51,12 @@ test('shares of another vault are refused even when they combine', async () => {
 
 test('auto-unseal works from the local file until the vault is sealed on purpose', async () => {
   const dataDir = dir();
-  const { shares } = await initLocalKeys(dataDir, { shares: 5, threshold: 3, now: new Date(), autoUnseal: true });
+  const { shares } = await initLocalKeys(dataDir, {
+    shares: 5,
+    threshold: 3,
+    now: new Date(),
+    autoUnseal: true,
+  });
   const provider = createLocalProvider(dataDir);
   assert.equal(provider.autoUnseal(), true);
   provider.seal();

@@ -4,7 +4,13 @@ import { ValidationError } from '../../lib/errors.ts';
 import { normalizeEmail, normalizePhone } from './normalize.ts';
 
 test('phone numbers in any common format and WhatsApp ids normalise to one E.164 form', () => {
-  for (const input of ['+86 138 1234 5678', '8613812345678', '+86-138-1234-5678', '(+86) 13812345678', '＋８６１３８１２３４５６７８']) {
+  for (const input of [
+    '+86 138 1234 5678',
+    '8613812345678',
+    '+86-138-1234-5678',
+    '(+86) 13812345678',
+    '＋８６１３８１２３４５６７８',
+  ]) {
     assert.equal(normalizePhone(input), '+8613812345678', input);
   }
   assert.equal(normalizePhone('1 (415) 555-2671'), '+14155552671');
