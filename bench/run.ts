@@ -40,7 +40,9 @@ async function main(requested: string[]): Promise<number> {
     const started = performance.now();
     const metrics = await suite.run();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`\n${suite.name} (${seconds} s, ${machine.cpus} × ${machine.cpuModel}, node ${machine.node})`);
+    console.log(
+      `\n${suite.name} (${seconds} s, ${machine.cpus} × ${machine.cpuModel}, node ${machine.node})`,
+    );
     console.log(formatTable(suite, metrics));
     await writeJson(join(resultsDir, `${name}.json`), {
       suite: suite.name,

@@ -22,5 +22,9 @@ export function formatTable(suite: BenchSuite, metrics: Record<string, number>):
   const valueWidth = Math.max(header[1].length, ...rows.map((r) => r[1].length));
   const line = (r: readonly [string, string, string]): string =>
     `${r[0].padEnd(nameWidth)}  ${r[1].padStart(valueWidth)}  ${r[2]}`.trimEnd();
-  return [line(header), line(['-'.repeat(nameWidth), '-'.repeat(valueWidth), '-----']), ...rows.map(line)].join('\n');
+  return [
+    line(header),
+    line(['-'.repeat(nameWidth), '-'.repeat(valueWidth), '-----']),
+    ...rows.map(line),
+  ].join('\n');
 }

@@ -22,6 +22,17 @@ export function runFor(fn: () => unknown, ms: number): number {
   return ops;
 }
 
+/** Like {@link runFor} for async work, awaiting each call before the next. */
+export async function runForAsync(fn: () => Promise<unknown>, ms: number): Promise<number> {
+  let ops = 0;
+  const end = performance.now() + ms;
+  do {
+    await fn();
+    ops++;
+  } while (performance.now() < end);
+  return ops;
+}
+
 /** Runs `fn` for `warmupMs`, then for at least `minMs`, and returns operations per second. */
 export function opsPerSecond(fn: () => unknown, options: TimingOptions = {}): number {
   const { warmupMs = DEFAULT_WARMUP_MS, minMs = DEFAULT_MIN_MS } = options;
@@ -32,19 +43,15 @@ export function opsPerSecond(fn: () => unknown, options: TimingOptions = {}): nu
 }
 
 /** Like {@link opsPerSecond} for async work, one call at a time (no overlapping calls). */
-export async function opsPerSecondAsync(fn: () => Promise<unknown>, options: TimingOptions = {}): Promise<number> {
+export async function opsPerSecondAsync(
+  fn: () => Promise<unknown>,
+  options: TimingOptions = {},
+): Promise<number> {
   const { warmupMs = DEFAULT_WARMUP_MS, minMs = DEFAULT_MIN_MS } = options;
-  const warmEnd = performance.now() + warmupMs;
-  while (performance.now() < warmEnd) await fn();
-  let ops = 0;
+  await runForAsync(fn, warmupMs);
   const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < minMs) {
-    await fn();
-    ops++;
-    elapsed = performance.now() - start;
-  }
-  return (ops * 1000) / elapsed;
+  const ops = await runForAsync(fn, minMs);
+  return (ops * 1000) / (performance.now() - start);
 }
 
 /** The `p`-th percentile (0..100, nearest rank) of `values`; throws on an empty list. */

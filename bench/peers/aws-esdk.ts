@@ -1,6 +1,6 @@
 // AWS Encryption SDK for JavaScript: raw AES-256 wrapping keyring, the key-committing non-signing
 // suite, commitment required on both sides. The field's place goes in the encryption context, the
-// SDK's way of binding associated data (and part of the message it writes).
+// SDK's way of binding associated data (it is stored in the message header).
 import { randomBytes } from 'node:crypto';
 import {
   AlgorithmSuiteIdentifier,
@@ -9,15 +9,10 @@ import {
   RawAesWrappingSuiteIdentifier,
   buildClient,
 } from '@aws-crypto/client-node';
-import { opsPerSecondAsync } from '../lib/timing.ts';
-import type { PeerResult } from './peer.ts';
+import type { Peer } from './peer.ts';
 
-/** Measures `encrypt` of `plaintext` with `context` as the encryption context. */
-export async function awsEsdkPeer(
-  plaintext: Buffer,
-  context: Record<string, string>,
-  minMs = 2000,
-): Promise<PeerResult> {
+/** `encrypt` of `plaintext` with `context` as the encryption context. */
+export async function awsEsdkPeer(plaintext: Buffer, context: Record<string, string>): Promise<Peer> {
   const { encrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
   const keyring = new RawAesKeyringNode({
     keyNamespace: 'chatvault-bench',
@@ -30,6 +25,8 @@ export async function awsEsdkPeer(
     encryptionContext: context,
   };
   const { result } = await encrypt(keyring, plaintext, options);
-  const opsPerSecond = await opsPerSecondAsync(() => encrypt(keyring, plaintext, options), { minMs });
-  return { opsPerSecond, overheadBytes: result.length - plaintext.length };
+  return {
+    encryptOnce: () => encrypt(keyring, plaintext, options),
+    overheadBytes: result.length - plaintext.length,
+  };
 }

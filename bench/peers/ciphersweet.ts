@@ -4,19 +4,18 @@
 // (Argon2id / 50,000 PBKDF2 rounds, ~20-30 ops/s) is a different trade-off, not a like-for-like peer.
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { opsPerSecondAsync } from '../lib/timing.ts';
-import type { PeerResult } from './peer.ts';
+import type * as CipherSweet from 'ciphersweet-js';
+import type { Peer } from './peer.ts';
 
 // The package is CommonJS without statically detectable named exports.
-const cs = createRequire(import.meta.url)('ciphersweet-js') as typeof import('ciphersweet-js');
+const cs = createRequire(import.meta.url)('ciphersweet-js') as typeof CipherSweet;
 
-/** Measures `prepareForStorage` (ciphertext + blind index) of `plaintext` bound to `aad`. */
+/** `prepareForStorage` (ciphertext + blind index) of `plaintext` bound to `aad`. */
 export async function ciphersweetPeer(
   backend: 'modern' | 'fips',
   plaintext: string,
   aad: string,
-  minMs = 1500,
-): Promise<PeerResult> {
+): Promise<Peer> {
   const engine = new cs.CipherSweet(
     new cs.StringProvider(randomBytes(32).toString('hex')),
     backend === 'modern' ? new cs.ModernCrypto() : new cs.FIPSCrypto(),
@@ -24,6 +23,8 @@ export async function ciphersweetPeer(
   const field = new cs.EncryptedField(engine, 'contacts', 'phone');
   field.addBlindIndex(new cs.BlindIndex('phone_full', [], 16, true));
   const [ciphertext] = await field.prepareForStorage(plaintext, aad);
-  const opsPerSecond = await opsPerSecondAsync(() => field.prepareForStorage(plaintext, aad), { minMs });
-  return { opsPerSecond, overheadBytes: Buffer.byteLength(ciphertext) - Buffer.byteLength(plaintext) };
+  return {
+    encryptOnce: () => field.prepareForStorage(plaintext, aad),
+    overheadBytes: Buffer.byteLength(ciphertext) - Buffer.byteLength(plaintext),
+  };
 }

@@ -31,7 +31,9 @@ export async function createDb(config: Pick<Config, 'database'>): Promise<DbHand
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    sqlite.pragma('cache_size = -65536'); // 64 MiB page cache
+    sqlite.pragma('mmap_size = 268435456');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return handle(db, 'sqlite');
   }
   if (target.schema) {
@@ -52,6 +54,32 @@ export async function createDb(config: Pick<Config, 'database'>): Promise<DbHand
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return handle(db, 'postgres');
+}
+
+/**
+ * Kysely prepares every query afresh; compiling SQL costs SQLite more than running a point lookup.
+ * Prepared statements are cached by SQL text (bounded), so the hot queries are compiled once.
+ */
+function withStatementCache(sqlite: SQLite.Database, capacity = 500): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  return new Proxy(sqlite, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      }
+      return (source: string) => {
+        let statement = cache.get(source);
+        if (!statement) {
+          statement = prepare(source);
+          if (cache.size >= capacity) cache.delete(cache.keys().next().value as string);
+          cache.set(source, statement);
+        }
+        return statement;
+      };
+    },
+  });
 }
 
 function handle(db: Db, dialect: Dialect): DbHandle {

@@ -37,6 +37,7 @@ export function foundation(dialect: Dialect): Migration {
         .addColumn('user_key', blob)
         .addColumn('wa_key', blob)
         .addColumn('key_version', 'integer', (c) => c.notNull())
+        .addColumn('key_wrapped', blob)
         .addColumn('phone_ct', blob)
         .addColumn('phone_bidx', 'integer')
         .addColumn('phone_last4_bidx', 'integer')

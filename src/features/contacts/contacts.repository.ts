@@ -1,29 +1,17 @@
 import type { Db } from '../../db/database.ts';
-import type { ContactKeysTable } from '../keys/keys.table.ts';
 import type { ContactsTable } from './contacts.table.ts';
 
-/** A contact row together with the wrapped data key it was encrypted under. */
-export type ContactWithKeyRow = ContactsTable & { wrapped_key: Buffer };
+export type ContactRow = ContactsTable;
 
-export async function insertContact(db: Db, row: ContactsTable, key: ContactKeysTable): Promise<void> {
+export async function insertContact(db: Db, row: ContactsTable): Promise<void> {
   await db.insertInto('contacts').values(row).execute();
-  await db.insertInto('contact_keys').values(key).execute();
 }
 
 function selectWithKey(db: Db, tenantId: string) {
-  return db
-    .selectFrom('contacts')
-    .innerJoin('contact_keys', (join) =>
-      join
-        .onRef('contact_keys.contact_id', '=', 'contacts.id')
-        .onRef('contact_keys.version', '=', 'contacts.key_version'),
-    )
-    .selectAll('contacts')
-    .select('contact_keys.wrapped as wrapped_key')
-    .where('contacts.tenant_id', '=', tenantId);
+  return db.selectFrom('contacts').selectAll('contacts').where('contacts.tenant_id', '=', tenantId);
 }
 
-export async function findById(db: Db, tenantId: string, id: string): Promise<ContactWithKeyRow | undefined> {
+export async function findById(db: Db, tenantId: string, id: string): Promise<ContactRow | undefined> {
   return selectWithKey(db, tenantId).where('contacts.id', '=', id).executeTakeFirst();
 }
 

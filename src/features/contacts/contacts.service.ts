@@ -1,5 +1,6 @@
 import type { Clock } from '../../lib/clock.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import type { AeadKey } from '../../lib/crypto/aead.ts';
+import { ConflictError, KeyNotFoundError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Db } from '../../db/database.ts';
@@ -47,8 +48,8 @@ export function createContactService(deps: {
 }) {
   const { db, keyring, codec } = deps;
 
-  async function toContact(tenant: Tenant, row: repo.ContactWithKeyRow): Promise<Contact> {
-    const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, row.wrapped_key);
+  async function toContact(tenant: Tenant, row: repo.ContactRow, openedKey?: AeadKey): Promise<Contact> {
+    const key = openedKey ?? (await keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row)));
     return {
       id: row.id,
       tenantId: row.tenant_id,
@@ -60,11 +61,11 @@ export function createContactService(deps: {
   }
 
   /** Blind-index candidates include false positives by design; decrypt and keep exact matches. */
-  async function exactPhoneMatches(tenant: Tenant, rows: repo.ContactWithKeyRow[], e164: string) {
+  async function exactPhoneMatches(tenant: Tenant, rows: repo.ContactRow[], e164: string) {
     const matches: Contact[] = [];
     for (const row of rows) {
-      const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, row.wrapped_key);
-      if (codec.decryptPhone(tenant, key, row) === e164) matches.push(await toContact(tenant, row));
+      const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row));
+      if (codec.decryptPhone(tenant, key, row) === e164) matches.push(await toContact(tenant, row, key));
     }
     return matches;
   }
@@ -93,6 +94,7 @@ export function createContactService(deps: {
       user_key: identity.user ?? null,
       wa_key: identity.wa ?? null,
       key_version: key.id,
+      key_wrapped: wrapped,
       phone_ct: null,
       phone_bidx: null,
       phone_last4_bidx: null,
@@ -105,16 +107,8 @@ export function createContactService(deps: {
       created_at: now,
       updated_at: now,
     };
-    const keyRow = {
-      contact_id: id,
-      version: key.id,
-      tenant_id: tenant.id,
-      wrapped,
-      status: 'active',
-      created_at: now,
-    };
     const contact: Contact = { id, tenantId: tenant.id, ...fields, tags, createdAt: now, updatedAt: now };
-    return { row, keyRow, identity, contact };
+    return { row, identity, contact };
   }
 
   /**
@@ -128,7 +122,7 @@ export function createContactService(deps: {
       for (const p of prepared) {
         const existing = await repo.findByIdentityKeys(trx, tenant.id, p.identity);
         if (existing.length > 0) throw new ConflictError('A contact with this identity already exists');
-        await repo.insertContact(trx, p.row, p.keyRow);
+        await repo.insertContact(trx, p.row);
       }
     });
     return prepared.map((p) => p.contact);
@@ -163,8 +157,9 @@ export function createContactService(deps: {
       const rows = await repo.findByLast4Index(db, tenant.id, await codec.last4Index(tenant, value), 20_000);
       const matches: Contact[] = [];
       for (const row of rows) {
-        const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, row.wrapped_key);
-        if (codec.decryptPhone(tenant, key, row)?.endsWith(value)) matches.push(await toContact(tenant, row));
+        const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row));
+        if (codec.decryptPhone(tenant, key, row)?.endsWith(value))
+          matches.push(await toContact(tenant, row, key));
         if (matches.length >= MAX_LAST4_RESULTS) break;
       }
       return matches;
@@ -197,7 +192,7 @@ export function createContactService(deps: {
       return db.transaction().execute(async (trx) => {
         const row = await repo.findById(trx, tenant.id, id);
         if (!row) throw new NotFoundError('Contact');
-        const key = await keyring.openContactKey(tenant.id, id, row.key_version, row.wrapped_key);
+        const key = await keyring.openContactKey(tenant.id, id, row.key_version, keyOf(row));
         const columns = await codec.encrypt(tenant, id, key, {
           phone: v.phone !== undefined ? normalizePhone(v.phone) : undefined,
           profileName: v.profileName,
@@ -219,6 +214,12 @@ export function createContactService(deps: {
 }
 
 export type ContactService = ReturnType<typeof createContactService>;
+
+/** The wrapped data key of a row; a shredded customer has none and can never be read again. */
+function keyOf(row: repo.ContactRow): Buffer {
+  if (!row.key_wrapped) throw new KeyNotFoundError(row.key_version);
+  return row.key_wrapped;
+}
 
 /** The default, masked view of a contact. */
 export function maskContact(contact: Contact): MaskedContact {

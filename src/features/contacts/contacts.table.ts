@@ -8,6 +8,9 @@ export interface ContactsTable {
   /** Keyed hash of the WhatsApp id (usually the phone number), unique per tenant. */
   wa_key: Buffer | null;
   key_version: number;
+  /** The customer's current data key, sealed under the tenant `data` key; null once crypto-shredded.
+   * Kept in the row so a lookup needs no join; retired versions live in `contact_keys`. */
+  key_wrapped: Buffer | null;
   phone_ct: Buffer | null;
   phone_bidx: number | null;
   phone_last4_bidx: number | null;

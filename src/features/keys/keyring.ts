@@ -105,14 +105,15 @@ export function createKeyring(deps: KeyringDeps) {
 
     /**
      * The HMAC key of one blind index, derived (HKDF) from the tenant `index` key with
-     * `table|column|index`, so no two indexes share a key.
+     * `table|column|index`, so no two indexes share a key. Cached per active `index` key: rotating that
+     * key must call `clear()` (or restart) so indexes are computed under the new version.
      */
     async indexKey(tenantId: string, table: string, column: string, index: string): Promise<Buffer> {
       assertUnsealed();
-      const base = await tenantKey(tenantId, 'index');
-      const id = `${tenantId}:${base.id}:${table}|${column}|${index}`;
+      const id = `${tenantId}:${table}|${column}|${index}`;
       const cached = derivedKeys.get(id);
       if (cached) return cached;
+      const base = await tenantKey(tenantId, 'index');
       const derived = hkdf(base.key, `chatvault-blind-index-v1|${table}|${column}|${index}`);
       derivedKeys.set(id, derived);
       return derived;

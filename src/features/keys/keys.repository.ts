@@ -31,7 +31,16 @@ export async function insertContactKey(db: Db, row: ContactKeysTable): Promise<v
   await db.insertInto('contact_keys').values(row).execute();
 }
 
+/** The wrapped customer key of this version: the current one from the contact row, else a retired one. */
 export async function findContactKey(db: Db, tenantId: string, contactId: string, version: number) {
+  const current = await db
+    .selectFrom('contacts')
+    .select('key_wrapped')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', contactId)
+    .where('key_version', '=', version)
+    .executeTakeFirst();
+  if (current) return current.key_wrapped ? { wrapped: current.key_wrapped, status: 'active' } : undefined;
   return db
     .selectFrom('contact_keys')
     .select(['wrapped', 'status'])

@@ -10,6 +10,7 @@ export interface TenantKeysTable {
   created_at: string;
 }
 
+/** Retired versions of customer data keys, kept while data encrypted under them remains (rotation). */
 export interface ContactKeysTable {
   contact_id: string;
   version: number;

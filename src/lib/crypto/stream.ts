@@ -36,8 +36,9 @@ interface FileCipher {
 
 function fileCipher(key: AeadKey, header: Buffer, ad: Uint8Array): FileCipher {
   assertAeadKey(key);
-  if (ad.length > MAX_AD_BYTES)
+  if (ad.length > MAX_AD_BYTES) {
     throw new RangeError(`stream associated data must be at most ${MAX_AD_BYTES} bytes`);
+  }
   const salt = header.subarray(5, PREFIX_OFFSET);
   return { key: hkdf(key.key, ad, 32, salt), header, segment: 0 };
 }
@@ -103,11 +104,16 @@ export function createEncryptStream(key: AeadKey, ad: Uint8Array): Transform {
     flush(done) {
       try {
         encryptSegment(this, pending.subarray(0, fill), true);
-        pending.fill(0);
         done();
       } catch (err) {
         done(err as Error);
       }
+    },
+    // Runs after the end and after errors: no file key or plaintext stays behind.
+    destroy(err, done) {
+      file.key.fill(0);
+      pending.fill(0);
+      done(err);
     },
   });
   stream.push(header);
@@ -206,6 +212,10 @@ export function createDecryptStream(
       } catch (err) {
         done(err as Error);
       }
+    },
+    destroy(err, done) {
+      file?.key.fill(0);
+      done(err);
     },
   });
 }

@@ -1,0 +1,132 @@
+// Encrypted contacts against the same contacts in plaintext, in one SQLite database, in the same run:
+// find by phone among 1,000,000 customers, and single-contact inserts (one transaction each, with the
+// identity check a webhook performs). Both sides go through Kysely; ours goes through the real service.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { loadConfig } from '../../src/config.ts';
+import { initLocalKeys } from '../../src/features/keys/local-provider.ts';
+import type { CreateContactInput } from '../../src/features/contacts/contacts.schema.ts';
+import { systemClock } from '../../src/lib/clock.ts';
+import { newId } from '../../src/lib/ids.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { createRuntime, type Runtime } from '../../src/runtime.ts';
+import type { Tenant } from '../../src/features/tenants/tenants.service.ts';
+import { alternate, percentile } from '../lib/timing.ts';
+import type { BenchSuite } from '../lib/suite.ts';
+import { createPlainStore } from './store-plain.ts';
+
+const ROWS = Number(process.env.BENCH_STORE_ROWS ?? 1_000_000);
+const BATCH = 2_000;
+const LOOKUPS = 5_000;
+const INSERT_BUDGET_MS = 8_000;
+
+const FIRST = ['Wei', 'Ana', 'Priya', 'Lukas', 'Sofia', 'Chen', 'Fatima', 'Mateo', 'Yuki', '张伟'];
+const LAST = ['Zhang', 'Silva', 'Sharma', 'Okafor', 'Müller', 'Rossi', 'Haddad', 'García', 'Tanaka'];
+
+/** The i-th synthetic customer: distinct Chinese mobile numbers via a bijection on 0..10^8−1. */
+function customer(i: number): CreateContactInput & { waId: string } {
+  const national = String((i * 7919 + 12_345) % 100_000_000).padStart(8, '0');
+  const waId = `86139${national}`;
+  return {
+    waId,
+    profileName: `${FIRST[i % FIRST.length]} ${LAST[i % LAST.length]}`,
+    email: `customer${i}@example.com`,
+    tags: i % 3 === 0 ? ['vip'] : ['lead'],
+    attributes: { lastOrder: `ORD-${100_000 + i}` },
+  };
+}
+
+async function fill(runtime: Runtime, tenant: Tenant, plain: ReturnType<typeof createPlainStore>) {
+  const started = performance.now();
+  for (let at = 0; at < ROWS; at += BATCH) {
+    const batch = Array.from({ length: Math.min(BATCH, ROWS - at) }, (_, k) => customer(at + k));
+    await runtime.contacts.createMany(tenant, batch);
+    await plain.insertMany(batch);
+    if ((at / BATCH) % 50 === 0)
+      process.stderr.write(`  store: ${at.toLocaleString()} / ${ROWS.toLocaleString()} rows\r`);
+  }
+  process.stderr.write(
+    `  store: ${ROWS.toLocaleString()} rows in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+  );
+}
+
+async function lookupLatencies(find: (phone: string) => Promise<number>, seed: number): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let k = 0; k < LOOKUPS; k++) {
+    const i = (k * 104_729 + seed) % ROWS;
+    const start = performance.now();
+    const found = await find(`+${customer(i).waId}`);
+    latencies.push(performance.now() - start);
+    if (found !== 1) throw new Error('a stored customer was not found exactly once');
+  }
+  return latencies;
+}
+
+const suite: BenchSuite = {
+  name: 'store',
+  baselines: {
+    'store.lookup_p50_ms': ['store.plain_lookup_p50_ms'],
+    'store.lookup_p99_ms': ['store.plain_lookup_p99_ms'],
+    'store.insert_per_s': ['store.plain_insert_per_s'],
+  },
+  async run() {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatvault-bench-store-'));
+    await initLocalKeys(dataDir, { shares: 3, threshold: 2, now: new Date(), autoUnseal: true });
+    const runtime = await createRuntime(loadConfig({ CHATVAULT_DATA_DIR: dataDir }), {
+      logger: createLogger('warn'),
+      clock: systemClock,
+    });
+    runtime.provider.autoUnseal();
+    try {
+      const tenant = await runtime.tenants.create({ slug: 'bench', name: 'Bench', expectedContacts: ROWS });
+      const plain = createPlainStore(runtime.database.db, tenant.id);
+      await plain.createTable();
+      await fill(runtime, tenant, plain);
+      await sql`analyze`.execute(runtime.database.db);
+
+      // Warm both paths, then alternate: encrypted, plain, encrypted, plain.
+      await lookupLatencies((p) => runtime.contacts.findByPhone(tenant, p).then((r) => r.length), 1);
+      await lookupLatencies((p) => plain.findByPhone(p).then((r) => r.length), 1);
+      const ours: number[] = [];
+      const base: number[] = [];
+      for (const seed of [3, 5, 7, 11]) {
+        ours.push(
+          ...(await lookupLatencies(
+            (p) => runtime.contacts.findByPhone(tenant, p).then((r) => r.length),
+            seed,
+          )),
+        );
+        base.push(...(await lookupLatencies((p) => plain.findByPhone(p).then((r) => r.length), seed)));
+      }
+
+      let next = ROWS;
+      const inserts = await alternate(INSERT_BUDGET_MS, {
+        ours: async () => {
+          for (let k = 0; k < 100; k++) await runtime.contacts.create(tenant, customer(next++));
+          return 100;
+        },
+        plain: async () => {
+          for (let k = 0; k < 100; k++) await plain.insertOne({ ...customer(next++), id: newId('ct') });
+          return 100;
+        },
+      });
+      return {
+        'store.rows': ROWS,
+        'store.lookup_p50_ms': percentile(ours, 50),
+        'store.lookup_p99_ms': percentile(ours, 99),
+        'store.plain_lookup_p50_ms': percentile(base, 50),
+        'store.plain_lookup_p99_ms': percentile(base, 99),
+        'store.insert_per_s': inserts.ours,
+        'store.plain_insert_per_s': inserts.plain,
+        'store.db_mib': fs.statSync(path.join(dataDir, 'chatvault.db')).size / 2 ** 20,
+      };
+    } finally {
+      await runtime.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+};
+
+export default suite;
