@@ -8,6 +8,7 @@ import { createContactService } from './features/contacts/contacts.service.ts';
 import { createKeyring } from './features/keys/keyring.ts';
 import type { UnsealProgress } from './features/keys/key-provider.ts';
 import { createLocalProvider } from './features/keys/local-provider.ts';
+import { createOperatorService } from './features/operators/operators.service.ts';
 import { createTenantService } from './features/tenants/tenants.service.ts';
 import { createVault } from './features/vault/vault.ts';
 
@@ -25,11 +26,12 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
   const database: DbHandle = await createDb(config);
   await migrateToLatest(database);
   const { db } = database;
-  const keyring = createKeyring({ db, provider, cacheSize: config.keyCacheSize, clock: deps.clock });
+  const keyring = createKeyring({ db: database.reader, provider, cacheSize: config.keyCacheSize, clock: deps.clock });
   const vault = createVault({ keyring });
   const codec = createContactCodec({ vault, keyring });
   const tenants = createTenantService({ db, keyring, clock: deps.clock });
   const contacts = createContactService({ db, keyring, codec, clock: deps.clock });
+  const operators = createOperatorService({ db, keyring, clock: deps.clock });
 
   return {
     config,
@@ -41,6 +43,7 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
     vault,
     tenants,
     contacts,
+    operators,
 
     /** Drops every key from memory; personal data stays unreadable until unsealed with shares. */
     seal(): void {

@@ -9,6 +9,14 @@ import { migrations } from './migrations/index.ts';
 
 export interface DbHandle {
   readonly db: Db;
+  /** The PostgreSQL schema in use, when one is configured. */
+  readonly schema?: string;
+  /**
+   * A handle for reads that must not wait for the caller's transaction, such as loading a key while a
+   * transaction is open (SQLite has one connection per handle, so the same handle would deadlock).
+   * On SQLite it is a second connection (WAL lets it read while a writer works); on PostgreSQL the pool.
+   */
+  readonly reader: Db;
   readonly dialect: Dialect;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
@@ -26,15 +34,18 @@ export async function createDb(config: Pick<Config, 'database'>): Promise<DbHand
   const target = config.database;
   if (target.kind === 'sqlite') {
     if (target.file !== ':memory:') fs.mkdirSync(path.dirname(target.file), { recursive: true, mode: 0o700 });
-    const sqlite = new SQLite(target.file);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('cache_size = -65536'); // 64 MiB page cache
-    sqlite.pragma('mmap_size = 268435456');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return handle(db, 'sqlite');
+    const open = () => {
+      const sqlite = new SQLite(target.file);
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma('foreign_keys = ON');
+      sqlite.pragma('busy_timeout = 5000');
+      sqlite.pragma('cache_size = -65536'); // 64 MiB page cache
+      sqlite.pragma('mmap_size = 268435456');
+      return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    };
+    const db = open();
+    return handle(db, 'sqlite', target.file === ':memory:' ? db : open());
   }
   if (target.schema) {
     const admin = new pg.Client({ connectionString: target.url });
@@ -53,7 +64,7 @@ export async function createDb(config: Pick<Config, 'database'>): Promise<DbHand
   // A dropped connection must not crash the process; the next query reports the outage.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return handle(db, 'postgres');
+  return { ...handle(db, 'postgres', db), schema: target.schema };
 }
 
 /**
@@ -82,9 +93,10 @@ function withStatementCache(sqlite: SQLite.Database, capacity = 500): SQLite.Dat
   });
 }
 
-function handle(db: Db, dialect: Dialect): DbHandle {
+function handle(db: Db, dialect: Dialect, reader: Db): DbHandle {
   return {
     db,
+    reader,
     dialect,
     async ping() {
       try {
@@ -94,7 +106,10 @@ function handle(db: Db, dialect: Dialect): DbHandle {
         return false;
       }
     },
-    close: () => db.destroy(),
+    async close() {
+      if (reader !== db) await reader.destroy();
+      await db.destroy();
+    },
   };
 }
 
@@ -104,6 +119,8 @@ export async function migrateToLatest(handle: DbHandle): Promise<void> {
   const migrator = new Migrator({
     db: handle.db,
     provider: { getMigrations: () => Promise.resolve(all) },
+    // Kysely looks for its own tables in every schema unless told which one is ours.
+    ...(handle.schema ? { migrationTableSchema: handle.schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

@@ -1,10 +1,14 @@
 import type { Migration } from 'kysely';
 import type { Dialect } from '../database.ts';
 import { foundation } from './0001-foundation.ts';
+import { audit } from './0002-audit.ts';
+import { operators } from './0003-operators.ts';
 
 /** All migrations in order. Names sort lexically; never rename or edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-foundation': foundation(dialect),
+    '0002-audit': audit(dialect),
+    '0003-operators': operators(dialect),
   };
 }

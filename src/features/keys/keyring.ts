@@ -4,6 +4,7 @@ import { hkdf } from '../../lib/crypto/hkdf.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { KeyNotFoundError, SealedError } from '../../lib/errors.ts';
 import type { Db } from '../../db/database.ts';
+import { createAuditKeys } from './audit-keys.ts';
 import { KeyCache } from './key-cache.ts';
 import type { KeyProvider } from './key-provider.ts';
 import * as repo from './keys.repository.ts';
@@ -32,6 +33,7 @@ export function createKeyring(deps: KeyringDeps) {
   const derivedKeys = new KeyCache<Buffer>(Math.max(64, Math.ceil(deps.cacheSize / 100)));
   const contactKeys = new KeyCache<AeadKey>(deps.cacheSize);
   const activeVersions = new Map<string, number>();
+  const auditKeys = createAuditKeys({ db, provider, ad: tenantKeyAd });
 
   function assertUnsealed(): void {
     if (provider.isSealed()) throw new SealedError();
@@ -140,8 +142,15 @@ export function createKeyring(deps: KeyringDeps) {
       return openContactKey(tenantId, contactId, version, row.wrapped);
     },
 
+    /** Signs audit checkpoints with the tenant's active Ed25519 `audit` key (unwrapped by the provider). */
+    auditSigner: auditKeys.signer,
+
+    /** The tenant's audit public keys, each re-derived from its wrapped private key when unsealed. */
+    auditPublicKeys: auditKeys.publicKeys,
+
     /** Zeroes every cached key (on seal). */
     clear(): void {
+      auditKeys.clear();
       tenantKeys.clear();
       derivedKeys.clear();
       contactKeys.clear();

@@ -27,6 +27,17 @@ export async function findActiveTenantKeyVersion(db: Db, tenantId: string, purpo
   return row?.version;
 }
 
+/** Every version of one tenant key purpose, oldest first. */
+export async function listTenantKeys(db: Db, tenantId: string, purpose: string) {
+  return db
+    .selectFrom('tenant_keys')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('purpose', '=', purpose)
+    .orderBy('version')
+    .execute();
+}
+
 export async function insertContactKey(db: Db, row: ContactKeysTable): Promise<void> {
   await db.insertInto('contact_keys').values(row).execute();
 }

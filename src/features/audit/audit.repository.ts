@@ -1,0 +1,242 @@
+import { sql } from 'kysely';
+import type { Db, Dialect } from '../../db/database.ts';
+import type {
+  AuditCheckpointsTable,
+  AuditEntriesTable,
+  AuditHeadsTable,
+  AuditNodesTable,
+} from './audit.table.ts';
+
+const INSERT_CHUNK = 200; // 18 parameters a row: well under SQLite's and PostgreSQL's limits
+const UPDATE_CHUNK = 500;
+
+export async function insertEntries(db: Db, rows: readonly AuditEntriesTable[]): Promise<void> {
+  for (let at = 0; at < rows.length; at += INSERT_CHUNK) {
+    await db
+      .insertInto('audit_entries')
+      .values(rows.slice(at, at + INSERT_CHUNK))
+      .execute();
+  }
+}
+
+/** Tenants with entries waiting for the sequencer, or with entries not yet under a checkpoint. */
+export async function tenantsWithWork(db: Db): Promise<string[]> {
+  const pending = await db
+    .selectFrom('audit_entries')
+    .select('tenant_id')
+    .distinct()
+    .where('seq', 'is', null)
+    .execute();
+  const unsigned = await db
+    .selectFrom('audit_heads')
+    .select('tenant_id')
+    .whereRef('size', '>', 'checkpoint_size')
+    .execute();
+  return [...new Set([...pending, ...unsigned].map((r) => r.tenant_id))].sort();
+}
+
+/** Every tenant that has, or should have, an audit chain. */
+export async function auditTenants(db: Db): Promise<string[]> {
+  const rows = await sql<{ tenant_id: string }>`
+    select id as tenant_id from tenants
+    union select tenant_id from audit_heads
+    union select distinct tenant_id from audit_entries`.execute(db);
+  return rows.rows.map((r) => r.tenant_id).sort();
+}
+
+/**
+ * Makes this transaction the tenant's only sequencer. PostgreSQL: a transaction-scoped advisory lock
+ * (false when another process holds it). SQLite: the caller's first write takes the database write lock.
+ */
+export async function tryLockTenant(trx: Db, dialect: Dialect, tenantId: string): Promise<boolean> {
+  if (dialect === 'sqlite') return true;
+  const { rows } = await sql<{ locked: boolean }>`
+    select pg_try_advisory_xact_lock(7381, hashtext(${tenantId})) as locked`.execute(trx);
+  return rows[0]?.locked === true;
+}
+
+/** Creates the head row if missing, then reads it (row-locked on PostgreSQL). */
+export async function lockHead(trx: Db, dialect: Dialect, empty: AuditHeadsTable): Promise<AuditHeadsTable> {
+  await trx
+    .insertInto('audit_heads')
+    .values(empty)
+    .onConflict((oc) => oc.column('tenant_id').doNothing())
+    .execute();
+  const query = trx.selectFrom('audit_heads').selectAll().where('tenant_id', '=', empty.tenant_id);
+  return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirstOrThrow();
+}
+
+export async function findHead(db: Db, tenantId: string): Promise<AuditHeadsTable | undefined> {
+  return db.selectFrom('audit_heads').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
+}
+
+export async function saveHead(trx: Db, head: AuditHeadsTable): Promise<void> {
+  await trx.updateTable('audit_heads').set(head).where('tenant_id', '=', head.tenant_id).execute();
+}
+
+export async function pendingEntries(trx: Db, tenantId: string, limit: number) {
+  return trx
+    .selectFrom('audit_entries')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('seq', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+export async function countPending(db: Db, tenantId: string): Promise<number> {
+  const row = await db
+    .selectFrom('audit_entries')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('seq', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Gives pending entries their seq and hash, in batches of one statement each. */
+export async function assignSequence(
+  trx: Db,
+  dialect: Dialect,
+  tenantId: string,
+  updates: ReadonlyArray<{ id: string; seq: number; hash: Buffer }>,
+): Promise<void> {
+  const int = sql.raw(dialect === 'postgres' ? 'bigint' : 'integer');
+  const bytes = sql.raw(dialect === 'postgres' ? 'bytea' : 'blob');
+  for (let at = 0; at < updates.length; at += UPDATE_CHUNK) {
+    const values = sql.join(
+      updates
+        .slice(at, at + UPDATE_CHUNK)
+        .map((u) => sql`(${u.id}, cast(${u.seq} as ${int}), cast(${u.hash} as ${bytes}))`),
+    );
+    await sql`
+      with v(id, seq, hash) as (values ${values})
+      update audit_entries set seq = v.seq, hash = v.hash from v
+      where audit_entries.id = v.id and audit_entries.tenant_id = ${tenantId} and audit_entries.seq is null`.execute(
+      trx,
+    );
+  }
+}
+
+export async function insertNodes(trx: Db, rows: readonly AuditNodesTable[]): Promise<void> {
+  for (let at = 0; at < rows.length; at += INSERT_CHUNK) {
+    await trx
+      .insertInto('audit_nodes')
+      .values(rows.slice(at, at + INSERT_CHUNK))
+      .execute();
+  }
+}
+
+export async function insertCheckpoint(trx: Db, row: AuditCheckpointsTable): Promise<void> {
+  await trx.insertInto('audit_checkpoints').values(row).execute();
+}
+
+/** Sequenced entries after `afterSeq` (exclusive), in seq order. */
+export async function entriesAfter(db: Db, tenantId: string, afterSeq: number, limit: number) {
+  return db
+    .selectFrom('audit_entries')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+}
+
+export async function entryAt(db: Db, tenantId: string, seq: number) {
+  return db
+    .selectFrom('audit_entries')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('seq', '=', seq)
+    .executeTakeFirst();
+}
+
+export interface EntryFilter {
+  actorType?: string;
+  actorId?: string;
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  from?: string;
+  to?: string;
+  order: 'asc' | 'desc';
+  cursor?: number;
+  limit: number;
+}
+
+export async function queryEntries(db: Db, tenantId: string, f: EntryFilter) {
+  let q = db
+    .selectFrom('audit_entries')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('seq', 'is not', null);
+  if (f.actorType) q = q.where('actor_type', '=', f.actorType);
+  if (f.actorId) q = q.where('actor_id', '=', f.actorId);
+  if (f.action) q = q.where('action', '=', f.action);
+  if (f.targetType) q = q.where('target_type', '=', f.targetType);
+  if (f.targetId) q = q.where('target_id', '=', f.targetId);
+  if (f.from) q = q.where('time', '>=', f.from);
+  if (f.to) q = q.where('time', '<', f.to);
+  if (f.cursor !== undefined) q = q.where('seq', f.order === 'asc' ? '>' : '<', f.cursor);
+  return q.orderBy('seq', f.order).limit(f.limit).execute();
+}
+
+/** Chain hashes (= leaf hashes) of seq in [from, from + count). */
+export async function leafHashes(db: Db, tenantId: string, from: number, count: number) {
+  return db
+    .selectFrom('audit_entries')
+    .select(['seq', 'hash'])
+    .where('tenant_id', '=', tenantId)
+    .where('seq', '>=', from)
+    .where('seq', '<', from + count)
+    .orderBy('seq')
+    .execute();
+}
+
+export async function nodesAt(db: Db, tenantId: string, level: number, from: number, count: number) {
+  return db
+    .selectFrom('audit_nodes')
+    .select(['idx', 'hash'])
+    .where('tenant_id', '=', tenantId)
+    .where('level', '=', level)
+    .where('idx', '>=', from)
+    .where('idx', '<', from + count)
+    .orderBy('idx')
+    .execute();
+}
+
+export async function allNodes(db: Db, tenantId: string) {
+  return db.selectFrom('audit_nodes').selectAll().where('tenant_id', '=', tenantId).execute();
+}
+
+export async function checkpoints(db: Db, tenantId: string, afterOrdinal = -1, limit = 1_000_000) {
+  return db
+    .selectFrom('audit_checkpoints')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('ordinal', '>', afterOrdinal)
+    .orderBy('ordinal')
+    .limit(limit)
+    .execute();
+}
+
+export async function checkpointOfSize(db: Db, tenantId: string, treeSize: number) {
+  return db
+    .selectFrom('audit_checkpoints')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('tree_size', '=', treeSize)
+    .executeTakeFirst();
+}
+
+export async function latestCheckpoint(db: Db, tenantId: string) {
+  return db
+    .selectFrom('audit_checkpoints')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .orderBy('ordinal', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

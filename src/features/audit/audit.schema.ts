@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/** OWASP logging vocabulary. Extend the list; never rename a value that has been written. */
+export const AUDIT_ACTIONS = [
+  'authn_login_success',
+  'authn_login_fail',
+  'authn_logout',
+  'authn_mfa_success',
+  'authn_mfa_fail',
+  'authz_fail',
+  'authz_change',
+  'authz_break_glass',
+  'sensitive_read',
+  'sensitive_create',
+  'sensitive_update',
+  'sensitive_delete',
+  'sensitive_export',
+  'key_create',
+  'key_rotate',
+  'key_destroy',
+  'policy_change',
+  'sys_seal',
+  'sys_unseal',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const ACTOR_TYPES = ['operator', 'api_key', 'system', 'cli'] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];
+
+export const OUTCOMES = ['success', 'failure', 'denied'] as const;
+export type AuditOutcome = (typeof OUTCOMES)[number];
+
+/** Ids and type names: short tokens, never free text (free text goes in the encrypted reason). */
+const token = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:/-]+$/, 'must be an id-like token');
+
+export const auditActor = z.object({ type: z.enum(ACTOR_TYPES), id: token }).strict();
+export type AuditActor = z.infer<typeof auditActor>;
+
+export const auditTarget = z.object({ type: token, id: token }).strict();
+export type AuditTarget = z.infer<typeof auditTarget>;
+
+/** The facts of an event, validated before anything is encrypted or stored. */
+export const auditFacts = z
+  .object({
+    tenantId: token,
+    actor: auditActor,
+    action: z.enum(AUDIT_ACTIONS),
+    target: auditTarget,
+    outcome: z.enum(OUTCOMES),
+    reason: z.string().min(1).max(2000).optional(),
+    detail: z.record(z.string().max(64), z.unknown()).optional(),
+    policyIds: z.array(token).max(50).optional(),
+    clientIp: z.string().ip().optional(),
+    requestId: token.optional(),
+  })
+  .passthrough();
+
+const isoTime = z
+  .string()
+  .datetime({ offset: true })
+  .transform((v) => new Date(v).toISOString());
+const count = (max: number) => z.coerce.number().int().min(0).max(max);
+
+/** Auditor's filters over one tenant's log; results are keyset-paged on seq. */
+export const auditQuery = z
+  .object({
+    actorType: z.enum(ACTOR_TYPES).optional(),
+    actorId: token.optional(),
+    action: z.enum(AUDIT_ACTIONS).optional(),
+    targetType: token.optional(),
+    targetId: token.optional(),
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+    order: z.enum(['asc', 'desc']).default('desc'),
+    cursor: count(Number.MAX_SAFE_INTEGER).optional(),
+    limit: count(500).min(1).default(100),
+  })
+  .strict();
+export type AuditQuery = z.input<typeof auditQuery>;
+
+export const inclusionQuery = z
+  .object({ seq: count(Number.MAX_SAFE_INTEGER), treeSize: count(Number.MAX_SAFE_INTEGER).optional() })
+  .strict();
+
+export const consistencyQuery = z
+  .object({ first: count(Number.MAX_SAFE_INTEGER), second: count(Number.MAX_SAFE_INTEGER) })
+  .strict();
+
+export const checkpointQuery = z
+  .object({ cursor: count(Number.MAX_SAFE_INTEGER).optional(), limit: count(500).min(1).default(100) })
+  .strict();

@@ -1,0 +1,197 @@
+import { hash } from 'node:crypto';
+import type { AuditEntriesTable } from './audit.table.ts';
+import { EMPTY_ROOT, HASH_BYTES, nodeHash } from './merkle.ts';
+
+/** The chain starts from 32 zero bytes, for every tenant (the tenant id is inside every entry). */
+export const GENESIS: Buffer = Buffer.alloc(HASH_BYTES);
+
+/** What one chained audit entry says; every field is covered by its hash. No personal data in clear. */
+export interface ChainedEntry {
+  readonly seq: number;
+  readonly id: string;
+  readonly tenantId: string;
+  readonly time: string;
+  readonly actorType: string;
+  readonly actorId: string;
+  readonly action: string;
+  readonly targetType: string;
+  readonly targetId: string;
+  readonly outcome: string;
+  /** AEAD ciphertexts (under the subject's or the tenant `restricted` key): hashed as stored bytes. */
+  readonly reasonCt: Uint8Array | null;
+  readonly detailCt: Uint8Array | null;
+  /** The customer whose key encrypts reason/detail; null when the tenant `restricted` key does. */
+  readonly subjectId: string | null;
+  /** JSON array of policy ids, exactly as stored (`JSON.stringify(string[])`). */
+  readonly policyIds: string;
+  readonly clientIp: string | null;
+  readonly requestId: string | null;
+}
+
+const MAGIC = Buffer.from([0x43, 0x56, 0x41, 0x01]); // "CVA" + format version 1
+const NULL_LENGTH = 0xffffffff;
+const PREFIX = 1 + HASH_BYTES; // 0x00 | previous hash
+
+/**
+ * canonical(entry): "CVA\x01" | seq (u64 BE) | then each field in the order of {@link ChainedEntry}
+ * as u32 BE byte length + bytes (UTF-8 for text), with length 0xFFFFFFFF for null. Deterministic,
+ * unambiguous (every field is length-prefixed), and cheap to build.
+ */
+export function canonicalEntry(entry: ChainedEntry): Buffer {
+  return encode(entry, 0);
+}
+
+/**
+ * The Merkle leaf of an entry is `hash_{n-1} | canonical(entry_n)`, so its RFC 6962 leaf hash
+ * SHA-256(0x00 | hash_{n-1} | canonical) is exactly the chain hash `hash_n` of DESIGN.md.
+ */
+export function leafData(previous: Uint8Array, entry: ChainedEntry): Buffer {
+  const out = encode(entry, HASH_BYTES);
+  out.set(previous, 0);
+  return out;
+}
+
+/** hash_n = SHA-256(0x00 | hash_{n-1} | canonical(entry_n)). */
+export function chainHash(previous: Uint8Array, entry: ChainedEntry): Buffer {
+  const input = encode(entry, PREFIX);
+  input[0] = 0x00;
+  input.set(previous, 1);
+  return hash('sha256', input, 'buffer');
+}
+
+type Field = string | Uint8Array | null;
+
+function fieldsOf(e: ChainedEntry): Field[] {
+  return [
+    e.id,
+    e.tenantId,
+    e.time,
+    e.actorType,
+    e.actorId,
+    e.action,
+    e.targetType,
+    e.targetId,
+    e.outcome,
+    e.reasonCt,
+    e.detailCt,
+    e.subjectId,
+    e.policyIds,
+    e.clientIp,
+    e.requestId,
+  ];
+}
+
+/** The canonical bytes of `entry`, written after `headroom` free bytes. */
+function encode(entry: ChainedEntry, headroom: number): Buffer {
+  if (!Number.isSafeInteger(entry.seq) || entry.seq < 0) throw new RangeError('seq must be a safe integer ≥ 0');
+  const fields = fieldsOf(entry);
+  let size = headroom + MAGIC.length + 8;
+  for (const f of fields) size += 4 + (f === null ? 0 : typeof f === 'string' ? Buffer.byteLength(f) : f.length);
+  const out = Buffer.allocUnsafe(size);
+  let at = headroom + MAGIC.copy(out, headroom);
+  out.writeUInt32BE(Math.floor(entry.seq / 0x100000000), at);
+  out.writeUInt32BE(entry.seq % 0x100000000, at + 4);
+  at += 8;
+  for (const f of fields) {
+    if (f === null) {
+      out.writeUInt32BE(NULL_LENGTH, at);
+      at += 4;
+    } else if (typeof f === 'string') {
+      const written = out.write(f, at + 4, 'utf8');
+      out.writeUInt32BE(written, at);
+      at += 4 + written;
+    } else {
+      out.writeUInt32BE(f.length, at);
+      out.set(f, at + 4);
+      at += 4 + f.length;
+    }
+  }
+  return out;
+}
+
+/**
+ * The compact range of a Merkle tree growing from the left: one subtree hash per set bit of its size
+ * (largest first). Appending is amortised one node hash; the root folds the range right to left.
+ */
+export class Frontier {
+  private constructor(
+    private size_: number,
+    private readonly hashes: Buffer[],
+  ) {}
+
+  static empty(): Frontier {
+    return new Frontier(0, []);
+  }
+
+  /** Restores a frontier saved with {@link serialize}; throws if the bytes cannot belong to `size`. */
+  static restore(size: number, bytes: Uint8Array): Frontier {
+    const count = popcount(size);
+    if (bytes.length !== count * HASH_BYTES) throw new RangeError('frontier does not match the tree size');
+    const hashes: Buffer[] = [];
+    for (let i = 0; i < count; i++) hashes.push(Buffer.from(bytes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)));
+    return new Frontier(size, hashes);
+  }
+
+  get size(): number {
+    return this.size_;
+  }
+
+  /**
+   * Adds the next leaf hash. `onNode(level, index)` is told of every complete subtree this creates:
+   * the subtree of 2^level leaves starting at leaf index·2^level.
+   */
+  append(leaf: Buffer, onNode?: (level: number, index: number, hash: Buffer) => void): void {
+    let h = leaf;
+    let s = this.size_;
+    let level = 0;
+    const next = this.size_ + 1;
+    while (s % 2 === 1) {
+      h = nodeHash(this.hashes.pop()!, h);
+      s = Math.floor(s / 2);
+      level++;
+      onNode?.(level, next / 2 ** level - 1, h);
+    }
+    this.hashes.push(h);
+    this.size_ = next;
+  }
+
+  /** MTH of all leaves so far. */
+  root(): Buffer {
+    if (this.hashes.length === 0) return EMPTY_ROOT;
+    let r = this.hashes[this.hashes.length - 1]!;
+    for (let i = this.hashes.length - 2; i >= 0; i--) r = nodeHash(this.hashes[i]!, r);
+    return r;
+  }
+
+  serialize(): Buffer {
+    return Buffer.concat(this.hashes);
+  }
+}
+
+function popcount(n: number): number {
+  let count = 0;
+  for (let x = n; x > 0; x = Math.floor(x / 2)) count += x % 2;
+  return count;
+}
+
+/** The chained view of a stored row, at position `seq` (the verifier passes the position it expects). */
+export function chainedFromRow(row: AuditEntriesTable, seq: number): ChainedEntry {
+  return {
+    seq,
+    id: row.id,
+    tenantId: row.tenant_id,
+    time: row.time,
+    actorType: row.actor_type,
+    actorId: row.actor_id,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    outcome: row.outcome,
+    reasonCt: row.reason_ct,
+    detailCt: row.detail_ct,
+    subjectId: row.subject_id,
+    policyIds: row.policy_ids,
+    clientIp: row.client_ip,
+    requestId: row.request_id,
+  };
+}
