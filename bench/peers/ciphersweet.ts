@@ -15,13 +15,14 @@ export async function ciphersweetPeer(
   backend: 'modern' | 'fips',
   plaintext: string,
   aad: string,
+  blindIndexHash: 'fast' | 'default' = 'fast',
 ): Promise<Peer> {
   const engine = new cs.CipherSweet(
     new cs.StringProvider(randomBytes(32).toString('hex')),
     backend === 'modern' ? new cs.ModernCrypto() : new cs.FIPSCrypto(),
   );
   const field = new cs.EncryptedField(engine, 'contacts', 'phone');
-  field.addBlindIndex(new cs.BlindIndex('phone_full', [], 16, true));
+  field.addBlindIndex(new cs.BlindIndex('phone_full', [], 16, blindIndexHash === 'fast'));
   const [ciphertext] = await field.prepareForStorage(plaintext, aad);
   return {
     encryptOnce: () => field.prepareForStorage(plaintext, aad),
