@@ -2,7 +2,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ID_PATTERN, newId } from './lib/ids.ts';
 import { mapError } from './http/error-mapper.ts';
 import { openApiDocument } from './http/openapi.ts';
+import { accessRoutes } from './features/access/access.routes.ts';
+import { registerAuth } from './features/auth/index.ts';
 import { systemRoutes } from './features/system/system.routes.ts';
+import { webhookRoutes } from './features/whatsapp/ingest/webhook.routes.ts';
 import type { Runtime } from './runtime.ts';
 
 /**
@@ -21,8 +24,6 @@ export function buildApp(runtime: Runtime): FastifyInstance {
   });
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
-    void reply.header('x-content-type-options', 'nosniff');
-    void reply.header('cache-control', 'no-store');
   });
   app.setErrorHandler(mapError);
   app.setNotFoundHandler((request, reply) => {
@@ -30,7 +31,34 @@ export function buildApp(runtime: Runtime): FastifyInstance {
       .status(404)
       .send({ error: { code: 'not_found', message: 'Route not found' }, requestId: request.id });
   });
+  registerAuth(app, {
+    auth: runtime.auth,
+    operators: runtime.operators,
+    tenants: runtime.tenants,
+    publicUrl: runtime.config.publicUrl,
+  });
   systemRoutes(app, runtime);
+  accessRoutes(app, { access: runtime.access, tenants: runtime.tenants });
+  webhookRoutes(app, {
+    channels: runtime.channels,
+    tenants: runtime.tenants,
+    ingest: runtime.ingest,
+    committer: runtime.committer,
+    onRefused: async (channelId, reason, ip, requestId) => {
+      const channel = await runtime.channels.get(channelId);
+      await runtime.database.db.transaction().execute((trx) =>
+        runtime.audit.append(trx, {
+          tenantId: channel.tenantId,
+          actor: { type: 'system', id: 'whatsapp-webhook' },
+          action: reason === 'signature' ? 'authn_token_invalid' : 'input_validation_fail',
+          target: { type: 'channel', id: channelId },
+          outcome: 'denied',
+          clientIp: ip,
+          requestId,
+        }),
+      );
+    },
+  });
   app.get('/api/openapi.json', () => openApiDocument);
   return app;
 }

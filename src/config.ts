@@ -21,6 +21,13 @@ const schema = z.object({
     .optional(),
   CHATVAULT_HOST: z.string().min(1).max(255).default('127.0.0.1'),
   CHATVAULT_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Where browsers reach ChatVault: cookie, CSRF-origin and WebAuthn (rpID = its host name) checks use it. */
+  CHATVAULT_PUBLIC_URL: z
+    .string()
+    .url()
+    .max(2048)
+    .refine((v) => /^https?:\/\//.test(v), { message: 'must be an http:// or https:// URL' })
+    .default('http://127.0.0.1:8080'),
   CHATVAULT_KEY_PROVIDER: z.enum(['local', 'pkcs11']).default('local'),
   CHATVAULT_AUTO_UNSEAL: booleanish.default('true'),
   CHATVAULT_KEY_CACHE_SIZE: z.coerce.number().int().min(16).max(10_000_000).default(100_000),
@@ -29,6 +36,7 @@ const schema = z.object({
     .string()
     .regex(/^v\d{1,3}\.\d{1,2}$/, 'must look like v23.0')
     .default('v23.0'),
+  CHATVAULT_SEND_RATE: z.coerce.number().int().min(1).max(1000).default(80),
   CHATVAULT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -37,10 +45,14 @@ export interface Config {
   readonly database: { readonly kind: 'sqlite'; readonly file: string } | PostgresTarget;
   readonly host: string;
   readonly port: number;
+  /** Origin of the public URL, e.g. `https://vault.example.com` (no trailing slash). */
+  readonly publicUrl: string;
   readonly keyProvider: 'local' | 'pkcs11';
   readonly autoUnseal: boolean;
   readonly keyCacheSize: number;
   readonly graphApi: { readonly base: string; readonly version: string };
+  /** Messages per second per business number (Meta's default throughput is 80, up to 1,000). */
+  readonly sendRate: number;
   readonly logLevel: z.infer<typeof schema>['CHATVAULT_LOG_LEVEL'];
 }
 
@@ -72,6 +84,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     database: databaseTarget(e.CHATVAULT_DATABASE_URL, e.CHATVAULT_DATABASE_SCHEMA, dataDir),
     host: e.CHATVAULT_HOST,
     port: e.CHATVAULT_PORT,
+    publicUrl: new URL(e.CHATVAULT_PUBLIC_URL).origin,
     keyProvider: e.CHATVAULT_KEY_PROVIDER,
     autoUnseal: e.CHATVAULT_AUTO_UNSEAL,
     keyCacheSize: e.CHATVAULT_KEY_CACHE_SIZE,
@@ -79,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       base: e.CHATVAULT_GRAPH_API_BASE.replace(/\/+$/, ''),
       version: e.CHATVAULT_GRAPH_API_VERSION,
     },
+    sendRate: e.CHATVAULT_SEND_RATE,
     logLevel: e.CHATVAULT_LOG_LEVEL,
   });
 }

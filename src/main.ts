@@ -1,8 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { AppError } from './lib/errors.ts';
+import { registerAuditCommands } from './cli/commands/audit.ts';
+import { registerChannelCommands } from './cli/commands/channel.ts';
 import { registerContactCommands } from './cli/commands/contact.ts';
 import { registerDemoCommand } from './cli/commands/demo.ts';
+import { registerEmulatorCommand } from './cli/commands/emulator.ts';
 import { registerKeySetupCommands } from './cli/commands/keys-setup.ts';
+import { registerOperatorCommands } from './cli/commands/operator.ts';
 import { registerServeCommand } from './cli/commands/serve.ts';
 import { registerTenantCommands } from './cli/commands/tenant.ts';
 
@@ -18,8 +22,12 @@ async function main(argv: string[]): Promise<number> {
   registerKeySetupCommands(program);
   registerServeCommand(program);
   registerDemoCommand(program);
+  registerEmulatorCommand(program);
   registerTenantCommands(program);
   registerContactCommands(program);
+  registerChannelCommands(program);
+  registerOperatorCommands(program);
+  registerAuditCommands(program);
   try {
     await program.parseAsync(argv);
     return 0;

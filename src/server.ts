@@ -27,12 +27,14 @@ export async function startServer(config: Config, say: (line: string) => void): 
     logger.info('vault unsealed from the local auto-unseal file');
   else say('The vault is SEALED. Unseal it with `chatvault unseal --shares-from FILE` (k shares).');
 
+  runtime.audit.start();
   const app = buildApp(runtime);
   const control: net.Server = await listenControlSocket(config.dataDir, {
     status: () => runtime.provider.status(),
     seal: () => runtime.seal(),
     submitShare: (share) => runtime.submitShare(share),
   });
+  runtime.outbox.start();
   const url = await app.listen({ host: config.host, port: config.port });
   say(`ChatVault is listening on ${url}`);
   return {
@@ -73,7 +75,9 @@ async function initialiseIfEmpty(config: Config, say: (line: string) => void): P
       '*** are in ' + paths.recoveryShares + '. This is only safe on a single trusted machine.',
       '*** Production: run `chatvault init --shares 5 --threshold 3` (no auto-unseal file), give each share',
       '*** to a different person, set CHATVAULT_AUTO_UNSEAL=false and unseal with `chatvault unseal`.',
-      '*** Next: `chatvault tenant create --slug acme --name "Acme"`.',
+      '*** Next: `chatvault tenant create --slug acme --name "Acme"`, then create the first owner with',
+      '*** `chatvault operator create --tenant acme --email you@example.com --role owner` and open the',
+      '*** printed one-time link to set a password and a passkey or authenticator app.',
       '',
     ].join('\n'),
   );

@@ -9,6 +9,7 @@ import type { Tenant } from '../src/features/tenants/tenants.service.ts';
 import { InvalidSharesError, SealedError } from '../src/lib/errors.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 import { databaseTargets } from './support/targets.ts';
+import { testOperator, testReveal } from './support/actors.ts';
 
 const [customer] = fakeCustomers(1, 5);
 
@@ -22,10 +23,10 @@ for (const target of databaseTargets()) {
     before(async () => {
       t = await startTestRuntime(target);
       tenant = await t.runtime.tenants.create({ slug: 'acme', name: 'Acme' });
-      contactId = (await t.runtime.contacts.create(tenant, customer!)).id;
+      contactId = (await t.runtime.contacts.create(tenant, customer!, testOperator)).id;
       app = buildApp(t.runtime);
       // A probe route over the real service, standing in for the feature routes built later.
-      app.get('/probe/contact', async () => (await t.runtime.contacts.getById(tenant, contactId)).id);
+      app.get('/probe/contact', async () => (await t.runtime.contacts.getById(tenant, contactId, testReveal)).id);
     });
     after(async () => {
       await app.close();
@@ -37,10 +38,10 @@ for (const target of databaseTargets()) {
 
     test('sealing makes every read of personal data fail with "sealed", and HTTP answers 503', async () => {
       assert.equal((await app.inject('/probe/contact')).statusCode, 200);
-      t.runtime.seal();
-      await assert.rejects(t.runtime.contacts.getById(tenant, contactId), SealedError);
-      await assert.rejects(t.runtime.contacts.findByPhone(tenant, customer!.phone), SealedError);
-      await assert.rejects(t.runtime.contacts.create(tenant, fakeCustomers(2, 6)[1]!), SealedError);
+      await t.runtime.seal();
+      await assert.rejects(t.runtime.contacts.getById(tenant, contactId, testReveal), SealedError);
+      await assert.rejects(t.runtime.contacts.findByPhone(tenant, customer!.phone, testReveal), SealedError);
+      await assert.rejects(t.runtime.contacts.create(tenant, fakeCustomers(2, 6)[1]!, testOperator), SealedError);
       const res = await app.inject('/probe/contact');
       assert.equal(res.statusCode, 503);
       assert.equal(res.json<{ error: { code: string } }>().error.code, 'sealed');
@@ -100,17 +101,17 @@ for (const target of databaseTargets()) {
       assert.equal(t.runtime.provider.isSealed(), false);
       assert.equal((await app.inject('/readyz')).statusCode, 200);
       assert.equal((await app.inject('/probe/contact')).body, contactId);
-      assert.equal((await t.runtime.contacts.findByPhone(tenant, customer!.phone)).length, 1);
+      assert.equal((await t.runtime.contacts.findByPhone(tenant, customer!.phone, testReveal)).length, 1);
       assert.equal(fs.existsSync(localPaths(t.dataDir).sealedMarker), false);
     });
 
     test('sealing zeroes the cached keys it drops', async () => {
       const key = await t.runtime.keyring.contactKey(tenant.id, contactId, 1);
       assert.ok(key.key.some((b) => b !== 0));
-      t.runtime.seal();
+      await t.runtime.seal();
       assert.ok(key.key.every((b) => b === 0));
       for (const share of t.shares.slice(0, 3)) await t.runtime.provider.submitShare(share);
-      assert.equal((await t.runtime.contacts.getById(tenant, contactId)).phone, customer!.phone);
+      assert.equal((await t.runtime.contacts.getById(tenant, contactId, testReveal)).phone, customer!.phone);
     });
   });
 }

@@ -5,6 +5,7 @@ import type { Tenant } from '../src/features/tenants/tenants.service.ts';
 import { DecryptionError, KeyNotFoundError } from '../src/lib/errors.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 import { databaseTargets } from './support/targets.ts';
+import { testOperator, testReveal } from './support/actors.ts';
 
 const [alice, bob, carol] = fakeCustomers(3, 11) as [
   ReturnType<typeof fakeCustomers>[number],
@@ -40,9 +41,9 @@ for (const target of databaseTargets()) {
       acme = await t.runtime.tenants.create({ slug: 'acme', name: 'Acme' });
       globex = await t.runtime.tenants.create({ slug: 'globex', name: 'Globex' });
       ids = {
-        alice: (await t.runtime.contacts.create(acme, alice)).id,
-        bob: (await t.runtime.contacts.create(acme, bob)).id,
-        carol: (await t.runtime.contacts.create(globex, carol)).id,
+        alice: (await t.runtime.contacts.create(acme, alice, testOperator)).id,
+        bob: (await t.runtime.contacts.create(acme, bob, testOperator)).id,
+        carol: (await t.runtime.contacts.create(globex, carol, testOperator)).id,
       };
     });
     after(() => t.close());
@@ -50,30 +51,30 @@ for (const target of databaseTargets()) {
     test('a ciphertext copied to another row fails to open', async () => {
       const original = await column(ids.bob, 'name_ct');
       await setColumn(ids.bob, 'name_ct', await column(ids.alice, 'name_ct'));
-      await assert.rejects(t.runtime.contacts.getById(acme, ids.bob), DecryptionError);
+      await assert.rejects(t.runtime.contacts.getById(acme, ids.bob, testReveal), DecryptionError);
       await setColumn(ids.bob, 'name_ct', original);
-      assert.equal((await t.runtime.contacts.getById(acme, ids.bob)).profileName, bob.profileName);
+      assert.equal((await t.runtime.contacts.getById(acme, ids.bob, testReveal)).profileName, bob.profileName);
     });
 
     test('a ciphertext copied to another column of the same row fails to open', async () => {
       const original = await column(ids.alice, 'email_ct');
       await setColumn(ids.alice, 'email_ct', await column(ids.alice, 'name_ct'));
-      await assert.rejects(t.runtime.contacts.getById(acme, ids.alice), DecryptionError);
+      await assert.rejects(t.runtime.contacts.getById(acme, ids.alice, testReveal), DecryptionError);
       await setColumn(ids.alice, 'email_ct', original);
     });
 
     test('a whole row moved to another tenant fails to open', async () => {
       await db().updateTable('contacts').set({ tenant_id: globex.id }).where('id', '=', ids.alice).execute();
-      await assert.rejects(t.runtime.contacts.getById(globex, ids.alice), DecryptionError);
-      await assert.rejects(t.runtime.contacts.getById(acme, ids.alice), /Contact not found/);
+      await assert.rejects(t.runtime.contacts.getById(globex, ids.alice, testReveal), DecryptionError);
+      await assert.rejects(t.runtime.contacts.getById(acme, ids.alice, testReveal), /Contact not found/);
       await db().updateTable('contacts').set({ tenant_id: acme.id }).where('id', '=', ids.alice).execute();
-      assert.equal((await t.runtime.contacts.getById(acme, ids.alice)).phone, alice.phone);
+      assert.equal((await t.runtime.contacts.getById(acme, ids.alice, testReveal)).phone, alice.phone);
     });
 
     test('a ciphertext from another tenant placed in this row fails to open', async () => {
       const original = await column(ids.bob, 'phone_ct');
       await setColumn(ids.bob, 'phone_ct', await column(ids.carol, 'phone_ct'));
-      await assert.rejects(t.runtime.contacts.getById(acme, ids.bob), DecryptionError);
+      await assert.rejects(t.runtime.contacts.getById(acme, ids.bob, testReveal), DecryptionError);
       await setColumn(ids.bob, 'phone_ct', original);
     });
 
@@ -83,7 +84,7 @@ for (const target of databaseTargets()) {
         const flipped = Buffer.from(original);
         flipped[position]! ^= 0x01;
         await setColumn(ids.alice, 'phone_ct', flipped);
-        await assert.rejects(t.runtime.contacts.getById(acme, ids.alice), DecryptionError);
+        await assert.rejects(t.runtime.contacts.getById(acme, ids.alice, testReveal), DecryptionError);
       }
       await setColumn(ids.alice, 'phone_ct', original);
     });
@@ -93,7 +94,7 @@ for (const target of databaseTargets()) {
       const relabelled = Buffer.from(original);
       relabelled.writeUInt32BE(7, 1);
       await setColumn(ids.alice, 'phone_ct', relabelled);
-      await assert.rejects(t.runtime.contacts.getById(acme, ids.alice), (error: Error) => {
+      await assert.rejects(t.runtime.contacts.getById(acme, ids.alice, testReveal), (error: Error) => {
         assert.ok(error instanceof DecryptionError);
         assert.match(error.message, /key version 7/);
         return true;
@@ -118,9 +119,9 @@ for (const target of databaseTargets()) {
         .where('id', '=', ids.bob)
         .execute();
       t.runtime.keyring.clear();
-      await assert.rejects(t.runtime.contacts.getById(acme, ids.bob), DecryptionError);
+      await assert.rejects(t.runtime.contacts.getById(acme, ids.bob, testReveal), DecryptionError);
       await db().updateTable('contacts').set({ key_wrapped: bobKey }).where('id', '=', ids.bob).execute();
-      assert.equal((await t.runtime.contacts.getById(acme, ids.bob)).phone, bob.phone);
+      assert.equal((await t.runtime.contacts.getById(acme, ids.bob, testReveal)).phone, bob.phone);
     });
   });
 }

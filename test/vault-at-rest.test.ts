@@ -7,6 +7,7 @@ import type { Tenant } from '../src/features/tenants/tenants.service.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 import { findLeaks, postgresDump, sqliteBytes } from './support/scan.ts';
 import { databaseTargets } from './support/targets.ts';
+import { testOperator, testReveal } from './support/actors.ts';
 
 const generated = fakeCustomers(1030, 7);
 const customers = generated.slice(0, 1000);
@@ -21,34 +22,34 @@ for (const target of databaseTargets()) {
     before(async () => {
       t = await startTestRuntime(target);
       tenant = await t.runtime.tenants.create({ slug: 'acme', name: 'Acme', expectedContacts: 10_000 });
-      for (const customer of customers) ids.push((await t.runtime.contacts.create(tenant, customer)).id);
+      for (const customer of customers) ids.push((await t.runtime.contacts.create(tenant, customer, testOperator)).id);
       for (const customer of customers.slice(0, 20))
-        await t.runtime.contacts.findByPhone(tenant, customer.phone);
+        await t.runtime.contacts.findByPhone(tenant, customer.phone, testReveal);
     });
     after(() => t.close());
 
     test('a stored customer is found again by phone, last four digits, e-mail, identity and id', async () => {
       const c = customers[42]!;
-      const byPhone = await t.runtime.contacts.findByPhone(tenant, c.phone);
+      const byPhone = await t.runtime.contacts.findByPhone(tenant, c.phone, testReveal);
       assert.deepEqual(
         byPhone.map((x) => x.id),
         [ids[42]],
       );
       assert.equal(byPhone[0]?.profileName, c.profileName);
       assert.deepEqual(byPhone[0]?.attributes, c.attributes);
-      const byLast4 = await t.runtime.contacts.findByLastFour(tenant, c.phone.slice(-4));
+      const byLast4 = await t.runtime.contacts.findByLastFour(tenant, c.phone.slice(-4), testReveal);
       assert.ok(byLast4.some((x) => x.id === ids[42]));
       assert.ok(byLast4.every((x) => x.phone?.endsWith(c.phone.slice(-4))));
       assert.deepEqual(
-        (await t.runtime.contacts.findByEmail(tenant, c.email.toUpperCase())).map((x) => x.id),
+        (await t.runtime.contacts.findByEmail(tenant, c.email.toUpperCase(), testReveal)).map((x) => x.id),
         [ids[42]],
       );
       assert.equal((await t.runtime.contacts.findByIdentity(tenant, { waId: c.waId }))?.id, ids[42]);
-      assert.equal((await t.runtime.contacts.getById(tenant, ids[42]!)).email, c.email);
+      assert.equal((await t.runtime.contacts.getById(tenant, ids[42]!, testReveal)).email, c.email);
     });
 
     test('a number that is not stored finds nothing, even when its blind indexes collide', async () => {
-      assert.deepEqual(await t.runtime.contacts.findByPhone(tenant, '+8613800000001'), []);
+      assert.deepEqual(await t.runtime.contacts.findByPhone(tenant, '+8613800000001', testReveal), []);
     });
 
     test('no phone number, name or e-mail of 1,000 customers is on disk, in any common encoding', () => {
@@ -64,10 +65,10 @@ for (const target of databaseTargets()) {
 
     test('no phone number, name or e-mail reaches the logs, even through requests and errors', async () => {
       const app = buildApp(t.runtime);
-      app.post('/test/contacts', (request) => t.runtime.contacts.create(tenant, request.body as never));
+      app.post('/test/contacts', (request) => t.runtime.contacts.create(tenant, request.body as never, testOperator));
       app.post('/test/find', async (request) => {
         const { phone } = request.body as { phone: string };
-        return maskedAll(await t.runtime.contacts.findByPhone(tenant, phone));
+        return maskedAll(await t.runtime.contacts.findByPhone(tenant, phone, testReveal));
       });
       for (const c of extra) {
         const created = await app.inject({ method: 'POST', url: '/test/contacts', payload: c });

@@ -7,6 +7,14 @@ import { createLogger } from '../lib/logger.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 import pino from 'pino';
 
+/**
+ * Who the audit log records for a CLI command: the OS user id of the process (a number, not a name).
+ * Operator sign-in for the CLI arrives with issue 4.
+ */
+export function cliActor(): { type: 'cli'; id: string } {
+  return { type: 'cli', id: `uid:${process.getuid?.() ?? 'unknown'}` };
+}
+
 /** Options shared by every command that needs keys. */
 export interface KeyOptions {
   sharesFrom?: string;

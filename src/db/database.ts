@@ -4,11 +4,41 @@ import type { TenantKeysTable, ContactKeysTable } from '../features/keys/keys.ta
 import type { ContactsTable } from '../features/contacts/contacts.table.ts';
 import type { OperatorsTable } from '../features/operators/operators.table.ts';
 import type {
+  AuthEnrollmentsTable,
+  AuthPasskeysTable,
+  AuthPasswordsTable,
+  AuthRecoveryCodesTable,
+  AuthSessionsTable,
+  AuthSettingsTable,
+  AuthThrottleTable,
+  AuthTotpTable,
+} from '../features/auth/auth.table.ts';
+import type { ChannelsTable } from '../features/channels/channels.table.ts';
+import type { MediaTable } from '../features/media/media.table.ts';
+import type {
+  ChannelEventsTable,
+  ConsentEventsTable,
+  ConversationsTable,
+  MessageStatusesTable,
+  MessagesTable,
+  OutboxTable,
+} from '../features/messages/messages.table.ts';
+import type {
   AuditCheckpointsTable,
   AuditEntriesTable,
   AuditHeadsTable,
   AuditNodesTable,
 } from '../features/audit/audit.table.ts';
+import type {
+  AccessAssignmentsTable,
+  AccessCanariesTable,
+  AccessPoliciesTable,
+  AccessPolicySetsTable,
+  AccessRevealsTable,
+  ApprovalRequestsTable,
+  BreakGlassGrantsTable,
+  TrainingRecordsTable,
+} from '../features/access/access.table.ts';
 
 /** Every table ChatVault owns; each feature declares its own table types beside its repository. */
 export interface Database {
@@ -17,10 +47,34 @@ export interface Database {
   contact_keys: ContactKeysTable;
   contacts: ContactsTable;
   operators: OperatorsTable;
+  auth_passwords: AuthPasswordsTable;
+  auth_totp: AuthTotpTable;
+  auth_passkeys: AuthPasskeysTable;
+  auth_recovery_codes: AuthRecoveryCodesTable;
+  auth_sessions: AuthSessionsTable;
+  auth_enrollments: AuthEnrollmentsTable;
+  auth_throttle: AuthThrottleTable;
+  auth_settings: AuthSettingsTable;
+  channels: ChannelsTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  message_statuses: MessageStatusesTable;
+  consent_events: ConsentEventsTable;
+  channel_events: ChannelEventsTable;
+  outbox: OutboxTable;
+  media: MediaTable;
   audit_entries: AuditEntriesTable;
   audit_heads: AuditHeadsTable;
   audit_checkpoints: AuditCheckpointsTable;
   audit_nodes: AuditNodesTable;
+  access_policy_sets: AccessPolicySetsTable;
+  access_policies: AccessPoliciesTable;
+  access_assignments: AccessAssignmentsTable;
+  access_canaries: AccessCanariesTable;
+  break_glass_grants: BreakGlassGrantsTable;
+  approval_requests: ApprovalRequestsTable;
+  training_records: TrainingRecordsTable;
+  access_reveals: AccessRevealsTable;
 }
 
 export type Db = Kysely<Database>;

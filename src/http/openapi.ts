@@ -1,3 +1,7 @@
+import { accessOpenApiPaths } from '../features/access/access.openapi.ts';
+import { auditOpenApiPaths } from '../features/audit/audit.openapi.ts';
+import { authOpenApiPaths } from '../features/auth/auth.openapi.ts';
+
 /** The published HTTP contract; each feature adds its paths here as it grows. */
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -27,6 +31,9 @@ export const openApiDocument = {
     },
   },
   paths: {
+    ...auditOpenApiPaths,
+    ...authOpenApiPaths,
+    ...accessOpenApiPaths,
     '/healthz': {
       get: { summary: 'Liveness', responses: { '200': { description: 'The process is alive' } } },
     },

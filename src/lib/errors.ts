@@ -5,7 +5,9 @@
 export type ErrorCode =
   | 'validation_failed'
   | 'unauthenticated'
+  | 'step_up_required'
   | 'forbidden'
+  | 'training_lapsed'
   | 'not_found'
   | 'conflict'
   | 'rate_limited'
@@ -14,7 +16,9 @@ export type ErrorCode =
   | 'key_not_found'
   | 'invalid_shares'
   | 'config_invalid'
+  | 'integrity_failed'
   | 'unavailable'
+  | 'window_closed'
   | 'internal';
 
 export class AppError extends Error {
@@ -46,6 +50,20 @@ export class UnauthenticatedError extends AppError {
 export class ForbiddenError extends AppError {
   constructor(message = 'Not allowed') {
     super(403, 'forbidden', message);
+  }
+}
+
+/** A sensitive action needs a second factor verified within the last few minutes. */
+export class StepUpRequiredError extends AppError {
+  constructor(message = 'This action needs a fresh second factor: verify again and retry') {
+    super(401, 'step_up_required', message);
+  }
+}
+
+/** Security training or policy acknowledgement has lapsed: no access to personal data until renewed. */
+export class TrainingLapsedError extends AppError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(403, 'training_lapsed', message, details);
   }
 }
 
@@ -99,8 +117,22 @@ export class ConfigError extends AppError {
   }
 }
 
+/** Stored evidence (the audit log) failed verification: something was altered, removed or forged. */
+export class IntegrityError extends AppError {
+  constructor(message: string) {
+    super(500, 'integrity_failed', message);
+  }
+}
+
 export class UnavailableError extends AppError {
   constructor(message: string) {
     super(503, 'unavailable', message);
+  }
+}
+
+/** A free-form message outside the 24-hour customer service window: Meta would refuse it (131047). */
+export class WindowClosedError extends AppError {
+  constructor() {
+    super(409, 'window_closed', 'The 24-hour service window is closed; send an approved template instead');
   }
 }

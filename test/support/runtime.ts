@@ -20,7 +20,7 @@ export interface TestRuntime {
 /** A real runtime on a fresh data directory and database, initialised 3-of-5 and unsealed. */
 export async function startTestRuntime(
   target: DbTarget,
-  options: { clock?: Clock; autoUnseal?: boolean } = {},
+  options: { clock?: Clock; autoUnseal?: boolean; env?: Record<string, string> } = {},
 ): Promise<TestRuntime> {
   const dataDir = tempDir(target.name);
   const env = target.environment(dataDir);
@@ -37,7 +37,7 @@ export async function startTestRuntime(
       done();
     },
   });
-  const config = loadConfig({ ...env, CHATVAULT_LOG_LEVEL: 'debug' });
+  const config = loadConfig({ ...env, ...options.env, CHATVAULT_LOG_LEVEL: 'debug' });
   const runtime = await createRuntime(config, {
     logger: createLogger('debug', sink),
     clock: options.clock ?? systemClock,

@@ -5,7 +5,7 @@ import { ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Contact } from '../../features/contacts/contacts.service.ts';
 import { createContactInput } from '../../features/contacts/contacts.schema.ts';
-import { cliConfig, openRuntime, unsealForCommand, type KeyOptions } from '../context.ts';
+import { cliActor, cliConfig, openRuntime, unsealForCommand, type KeyOptions } from '../context.ts';
 import { print } from '../output.ts';
 
 const reason = z.string().trim().min(5, 'a reason of at least 5 characters is required').max(500);
@@ -46,13 +46,14 @@ export function registerContactCommands(program: Command): void {
         try {
           await unsealForCommand(runtime, opts);
           const tenant = await runtime.tenants.getBySlug(opts.tenant);
+          const ctx = { actor: cliActor(), reason: opts.reason };
           const found: Contact[] = opts.phone
-            ? await runtime.contacts.findByPhone(tenant, opts.phone)
+            ? await runtime.contacts.findByPhone(tenant, opts.phone, ctx)
             : opts.last4
-              ? await runtime.contacts.findByLastFour(tenant, opts.last4)
+              ? await runtime.contacts.findByLastFour(tenant, opts.last4, ctx)
               : opts.email
-                ? await runtime.contacts.findByEmail(tenant, opts.email)
-                : [await runtime.contacts.getById(tenant, opts.id ?? '')];
+                ? await runtime.contacts.findByEmail(tenant, opts.email, ctx)
+                : [await runtime.contacts.getById(tenant, opts.id ?? '', ctx)];
           print(opts.json, found, () =>
             found.length === 0
               ? 'No matching contact.'
@@ -84,7 +85,7 @@ export function registerContactCommands(program: Command): void {
       try {
         await unsealForCommand(runtime, opts);
         const tenant = await runtime.tenants.getBySlug(opts.tenant);
-        const ids = (await runtime.contacts.createMany(tenant, inputs)).map((c) => c.id);
+        const ids = (await runtime.contacts.createMany(tenant, inputs, cliActor())).map((c) => c.id);
         print(opts.json, { imported: ids.length, ids }, () => `Imported ${ids.length} contacts.`);
       } finally {
         await runtime.close();

@@ -25,7 +25,7 @@ export function registerDemoCommand(program: Command): void {
         existing ?? (await tenants.create({ slug: 'demo', name: 'Demo Shop', expectedContacts: 10_000 }));
       if (!existing) {
         for (const customer of fakeCustomers(Number(opts.customers) || 200))
-          await contacts.create(tenant, customer);
+          await contacts.create(tenant, customer, { type: 'system', id: 'demo' });
       }
       say(`Demo tenant "demo" holds ${await contacts.count(tenant)} encrypted customers.`);
       say(

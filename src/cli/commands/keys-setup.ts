@@ -84,7 +84,7 @@ export function registerKeySetupCommands(program: Command): void {
       const reply = await sendControl(config.dataDir, { command: 'seal' });
       if (reply === undefined) {
         const runtime = await openRuntime(config);
-        runtime.seal();
+        await runtime.seal();
         await runtime.close();
       } else if (!reply.ok) {
         throw new Error(reply.message);

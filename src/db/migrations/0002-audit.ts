@@ -26,11 +26,13 @@ export function audit(dialect: Dialect): Migration {
         .addColumn('client_ip', 'text')
         .addColumn('request_id', 'text')
         .execute();
+      // Partial: pending entries (seq null) stay out of it, and reach the sequencer through the next index.
       await db.schema
         .createIndex('audit_entries_seq')
         .unique()
         .on('audit_entries')
         .columns(['tenant_id', 'seq'])
+        .where(sql.ref('seq'), 'is not', null)
         .execute();
       await db.schema
         .createIndex('audit_entries_pending')

@@ -7,7 +7,9 @@ export const AUDIT_ACTIONS = [
   'authn_logout',
   'authn_mfa_success',
   'authn_mfa_fail',
+  'authn_token_invalid',
   'authz_fail',
+  'input_validation_fail',
   'authz_change',
   'authz_break_glass',
   'sensitive_read',
@@ -42,6 +44,13 @@ export type AuditActor = z.infer<typeof auditActor>;
 
 export const auditTarget = z.object({ type: token, id: token }).strict();
 export type AuditTarget = z.infer<typeof auditTarget>;
+
+/** A reveal's justification: a few words at least, stored only encrypted. */
+export const revealReason = z
+  .string()
+  .trim()
+  .min(5, 'a reason of at least 5 characters is required')
+  .max(500);
 
 /** The facts of an event, validated before anything is encrypted or stored. */
 export const auditFacts = z

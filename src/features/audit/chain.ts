@@ -38,7 +38,7 @@ const PREFIX = 1 + HASH_BYTES; // 0x00 | previous hash
  * unambiguous (every field is length-prefixed), and cheap to build.
  */
 export function canonicalEntry(entry: ChainedEntry): Buffer {
-  return encode(entry, 0);
+  return Buffer.from(encode(entry, 0));
 }
 
 /**
@@ -46,7 +46,7 @@ export function canonicalEntry(entry: ChainedEntry): Buffer {
  * SHA-256(0x00 | hash_{n-1} | canonical) is exactly the chain hash `hash_n` of DESIGN.md.
  */
 export function leafData(previous: Uint8Array, entry: ChainedEntry): Buffer {
-  const out = encode(entry, HASH_BYTES);
+  const out = Buffer.from(encode(entry, HASH_BYTES));
   out.set(previous, 0);
   return out;
 }
@@ -81,13 +81,22 @@ function fieldsOf(e: ChainedEntry): Field[] {
   ];
 }
 
-/** The canonical bytes of `entry`, written after `headroom` free bytes. */
+// One growing scratch buffer for encoding: hashing a million entries allocates no input buffers.
+let scratch = Buffer.allocUnsafe(4096);
+
+/**
+ * The canonical bytes of `entry` after `headroom` free bytes, in the shared scratch buffer: the view
+ * is valid until the next call (callers hash it at once or copy it).
+ */
 function encode(entry: ChainedEntry, headroom: number): Buffer {
-  if (!Number.isSafeInteger(entry.seq) || entry.seq < 0) throw new RangeError('seq must be a safe integer ≥ 0');
+  if (!Number.isSafeInteger(entry.seq) || entry.seq < 0)
+    throw new RangeError('seq must be a safe integer ≥ 0');
   const fields = fieldsOf(entry);
-  let size = headroom + MAGIC.length + 8;
-  for (const f of fields) size += 4 + (f === null ? 0 : typeof f === 'string' ? Buffer.byteLength(f) : f.length);
-  const out = Buffer.allocUnsafe(size);
+  // Upper bound without scanning strings: UTF-8 needs at most 3 bytes per UTF-16 code unit.
+  let bound = headroom + MAGIC.length + 8;
+  for (const f of fields) bound += 4 + (f === null ? 0 : typeof f === 'string' ? 3 * f.length : f.length);
+  if (bound > scratch.length) scratch = Buffer.allocUnsafe(Math.max(bound, 2 * scratch.length));
+  const out = scratch;
   let at = headroom + MAGIC.copy(out, headroom);
   out.writeUInt32BE(Math.floor(entry.seq / 0x100000000), at);
   out.writeUInt32BE(entry.seq % 0x100000000, at + 4);
@@ -106,7 +115,7 @@ function encode(entry: ChainedEntry, headroom: number): Buffer {
       at += 4 + f.length;
     }
   }
-  return out;
+  return out.subarray(0, at);
 }
 
 /**
@@ -128,7 +137,8 @@ export class Frontier {
     const count = popcount(size);
     if (bytes.length !== count * HASH_BYTES) throw new RangeError('frontier does not match the tree size');
     const hashes: Buffer[] = [];
-    for (let i = 0; i < count; i++) hashes.push(Buffer.from(bytes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)));
+    for (let i = 0; i < count; i++)
+      hashes.push(Buffer.from(bytes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)));
     return new Frontier(size, hashes);
   }
 

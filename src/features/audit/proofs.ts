@@ -28,7 +28,8 @@ export interface ConsistencyProof {
   readonly checkpoints: { readonly first: CheckpointJson | null; readonly second: CheckpointJson | null };
 }
 
-const incomplete = () => new AppError(500, 'internal', 'The audit log is incomplete; run `chatvault audit verify`');
+const incomplete = () =>
+  new AppError(500, 'internal', 'The audit log is incomplete; run `chatvault audit verify`');
 const hex = (b: Buffer) => b.toString('hex');
 
 /**
@@ -49,7 +50,7 @@ export function createProofs(deps: { db: Db }) {
         ? (await repo.leafHashes(db, tenantId, start, count)).map((r) => r.hash)
         : (await repo.nodesAt(db, tenantId, base, start, count)).map((r) => r.hash);
     if (rows.length !== count || rows.some((h) => !h || h.length !== 32)) throw incomplete();
-    let layer = rows.map((h) => Buffer.from(h!));
+    let layer: Buffer[] = rows.map((h) => Buffer.from(h!));
     while (layer.length > 1) {
       const up: Buffer[] = [];
       for (let i = 0; i < layer.length; i += 2) up.push(nodeHash(layer[i]!, layer[i + 1]!));
@@ -80,10 +81,11 @@ export function createProofs(deps: { db: Db }) {
     rootAt: (tenantId: string, size: number) => subtree(tenantId, 0, size),
 
     /** Proof that entry `seq` is in the tree of `treeSize` entries (default: the latest checkpoint). */
-    async inclusion(tenantId: string, seq: number, treeSize?: number): Promise<InclusionProof> {
+    inclusion: async (tenantId: string, seq: number, treeSize?: number): Promise<InclusionProof> => {
       const size = treeSize ?? Number((await repo.latestCheckpoint(db, tenantId))?.tree_size ?? 0);
       if (size > (await sizeOf(tenantId))) throw new ValidationError('treeSize is larger than the log');
-      if (seq >= size) throw new ValidationError('seq is not below the tree size (not yet under a checkpoint?)');
+      if (seq >= size)
+        throw new ValidationError('seq is not below the tree size (not yet under a checkpoint?)');
       const row = await repo.entryAt(db, tenantId, seq);
       if (!row?.hash) throw new NotFoundError('Audit entry');
       const previous = seq === 0 ? GENESIS : (await repo.entryAt(db, tenantId, seq - 1))?.hash;
@@ -102,11 +104,12 @@ export function createProofs(deps: { db: Db }) {
     },
 
     /** Proof that the tree of `second` entries extends the tree of `first` entries. */
-    async consistency(tenantId: string, first: number, second: number): Promise<ConsistencyProof> {
+    consistency: async (tenantId: string, first: number, second: number): Promise<ConsistencyProof> => {
       if (first > second) throw new ValidationError('first must not be larger than second');
       if (second > (await sizeOf(tenantId))) throw new ValidationError('second is larger than the log');
       const path: string[] = [];
-      for (const [lo, hi] of consistencyRanges(first, second)) path.push(hex(await subtree(tenantId, lo, hi)));
+      for (const [lo, hi] of consistencyRanges(first, second))
+        path.push(hex(await subtree(tenantId, lo, hi)));
       return {
         first,
         second,

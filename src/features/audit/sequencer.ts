@@ -33,6 +33,8 @@ export const NODE_LEVEL_STRIDE = 8;
 export interface SequenceResult {
   readonly sequenced: number;
   readonly checkpoints: number;
+  /** Tenants whose run failed (logged); one tenant's broken state never stops the others. */
+  readonly failed: number;
 }
 
 /**
@@ -51,7 +53,7 @@ export function createSequencer(deps: {
   options: SequencerOptions;
 }) {
   const { db, dialect, clock, options } = deps;
-  let current: Promise<SequenceResult> = Promise.resolve({ sequenced: 0, checkpoints: 0 });
+  let current: Promise<SequenceResult> = Promise.resolve({ sequenced: 0, checkpoints: 0, failed: 0 });
   let timer: NodeJS.Timeout | undefined;
   let stopped = true;
 
@@ -59,7 +61,8 @@ export function createSequencer(deps: {
     try {
       return await deps.keyring.auditSigner(tenantId);
     } catch (error) {
-      if (!(error instanceof SealedError)) deps.logger.warn({ tenantId }, 'audit: no signing key for checkpoints');
+      if (!(error instanceof SealedError))
+        deps.logger.warn({ tenantId }, 'audit: no signing key for checkpoints');
       return null;
     }
   }
@@ -72,7 +75,7 @@ export function createSequencer(deps: {
   }
 
   /** Chains up to one batch of a tenant's pending entries and signs a checkpoint when one is due. */
-  async function step(tenantId: string, force: boolean): Promise<SequenceResult> {
+  async function step(tenantId: string, force: boolean): Promise<{ sequenced: number; checkpoints: number }> {
     const signer = await signerFor(tenantId);
     return db.transaction().execute(async (trx) => {
       if (!(await repo.tryLockTenant(trx, dialect, tenantId))) return { sequenced: 0, checkpoints: 0 };
@@ -87,7 +90,7 @@ export function createSequencer(deps: {
       });
       const pending = await repo.pendingEntries(trx, tenantId, options.batchSize);
       const frontier = Frontier.restore(Number(head.size), head.frontier);
-      let previous = Buffer.from(head.hash);
+      let previous: Buffer = Buffer.from(head.hash);
       const updates: Array<{ id: string; seq: number; hash: Buffer }> = [];
       const nodes: AuditNodesTable[] = [];
       const keepNode = (level: number, idx: number, hash: Buffer) => {
@@ -142,15 +145,24 @@ export function createSequencer(deps: {
   async function runOnce(force: boolean): Promise<SequenceResult> {
     let sequenced = 0;
     let checkpoints = 0;
+    let failed = 0;
     for (const tenantId of await repo.tenantsWithWork(db)) {
-      for (;;) {
-        const r = await step(tenantId, force);
-        sequenced += r.sequenced;
-        checkpoints += r.checkpoints;
-        if (r.sequenced < options.batchSize) break;
+      try {
+        for (;;) {
+          const r = await step(tenantId, force);
+          sequenced += r.sequenced;
+          checkpoints += r.checkpoints;
+          if (r.sequenced < options.batchSize) break;
+        }
+      } catch (error) {
+        failed++;
+        deps.logger.error(
+          { err: error, tenantId },
+          'audit sequencer failed for a tenant; run `chatvault audit verify`',
+        );
       }
     }
-    return { sequenced, checkpoints };
+    return { sequenced, checkpoints, failed };
   }
 
   /** One run over every tenant with work; runs in this process never overlap. */
@@ -174,14 +186,14 @@ export function createSequencer(deps: {
     run,
 
     /** Starts the background timer (idempotent). */
-    start(): void {
+    start: (): void => {
       if (!stopped) return;
       stopped = false;
       schedule();
     },
 
     /** Stops the timer, waits for a run in progress, then chains what is still pending once more. */
-    async stop(): Promise<void> {
+    stop: async (): Promise<void> => {
       stopped = true;
       clearTimeout(timer);
       try {

@@ -15,6 +15,13 @@ export async function findById(db: Db, tenantId: string, id: string): Promise<Co
   return selectWithKey(db, tenantId).where('contacts.id', '=', id).executeTakeFirst();
 }
 
+/** One page of a tenant's contacts in id order (ids are time-ordered), after `afterId` when given. */
+export async function listPage(db: Db, tenantId: string, afterId: string | undefined, limit: number) {
+  let q = selectWithKey(db, tenantId);
+  if (afterId !== undefined) q = q.where('contacts.id', '>', afterId);
+  return q.orderBy('contacts.id').limit(limit).execute();
+}
+
 export async function findByPhoneIndex(db: Db, tenantId: string, last4: number, full: number) {
   return selectWithKey(db, tenantId)
     .where('contacts.phone_last4_bidx', '=', last4)

@@ -4,13 +4,15 @@ import { ConflictError, KeyNotFoundError, NotFoundError, ValidationError } from 
 import { parseInput } from '../../lib/validation.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Db } from '../../db/database.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import { revealReason, type AuditActor } from '../audit/audit.schema.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { Tenant } from '../tenants/tenants.service.ts';
 import { maskEmail, maskName, maskPhone } from '../vault/mask.ts';
 import { normalizeEmail, normalizePhone } from '../vault/normalize.ts';
 import type { ContactCodec, ContactFields } from './contact-codec.ts';
+import { createContactFactory, type PreparedContact } from './contact-factory.ts';
 import * as repo from './contacts.repository.ts';
-import type { ContactsTable } from './contacts.table.ts';
 import {
   contactFields,
   createContactInput,
@@ -29,6 +31,12 @@ export interface Contact extends ContactFields {
   readonly updatedAt: string;
 }
 
+/** A customer with the data key it was decrypted with (held in memory only). */
+export interface OpenedContact {
+  readonly contact: Contact;
+  readonly key: AeadKey;
+}
+
 /** What staff see by default. */
 export interface MaskedContact {
   readonly id: string;
@@ -40,13 +48,68 @@ export interface MaskedContact {
 
 const MAX_LAST4_RESULTS = 50;
 
+/**
+ * Who reveals customers and why. Every contact a reveal returns is recorded as one `sensitive_read`
+ * audit entry, in the transaction of the read, with the reason encrypted under that contact's key.
+ */
+export interface RevealContext {
+  readonly actor: AuditActor;
+  readonly reason: string;
+  readonly requestId?: string;
+  readonly clientIp?: string;
+  readonly policyIds?: readonly string[];
+}
+
 export function createContactService(deps: {
   db: Db;
   keyring: Pick<Keyring, 'newContactKey' | 'openContactKey'>;
   codec: ContactCodec;
+  audit: Pick<AuditService, 'appendMany'>;
   clock: Clock;
 }) {
   const { db, keyring, codec } = deps;
+
+  /** Appends one `sensitive_read` per returned contact (the keys are already in the cache). */
+  async function recordReveal(trx: Db, tenant: Tenant, ctx: RevealContext, rows: repo.ContactRow[], shown: Contact[]) {
+    const ids = new Set(shown.map((c) => c.id));
+    const events = [];
+    for (const row of rows.filter((r) => ids.has(r.id))) {
+      const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row));
+      events.push({
+        tenantId: tenant.id,
+        actor: ctx.actor,
+        action: 'sensitive_read' as const,
+        target: { type: 'contact', id: row.id },
+        outcome: 'success' as const,
+        reason: ctx.reason,
+        subject: { contactId: row.id, key },
+        policyIds: ctx.policyIds,
+        clientIp: ctx.clientIp,
+        requestId: ctx.requestId,
+      });
+    }
+    await deps.audit.appendMany(trx, events);
+    return shown;
+  }
+
+  /** Runs a lookup and records what it revealed, in one transaction: no reveal without its entries. */
+  function reveal(
+    tenant: Tenant,
+    ctx: RevealContext,
+    lookup: (trx: Db) => Promise<{ rows: repo.ContactRow[]; shown: Contact[] }>,
+  ): Promise<Contact[]> {
+    parseInput(revealReason, ctx.reason);
+    return db.transaction().execute(async (trx) => {
+      const { rows, shown } = await lookup(trx);
+      return recordReveal(trx, tenant, ctx, rows, shown);
+    });
+  }
+  const prepareContact = createContactFactory({ keyring, codec, clock: deps.clock });
+
+  async function openRow(tenant: Tenant, row: repo.ContactRow): Promise<OpenedContact> {
+    const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row));
+    return { contact: await toContact(tenant, row, key), key };
+  }
 
   async function toContact(tenant: Tenant, row: repo.ContactRow, openedKey?: AeadKey): Promise<Contact> {
     const key = openedKey ?? (await keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row)));
@@ -70,53 +133,12 @@ export function createContactService(deps: {
     return matches;
   }
 
-  async function prepareContact(tenant: Tenant, input: CreateContactInput) {
-    const v = parseInput(createContactInput, input);
-    const id = newId('ct');
-    const phoneSource = v.phone ?? v.waId;
-    const fields: ContactFields = {
-      phone: phoneSource !== undefined ? normalizePhone(phoneSource) : null,
-      profileName: v.profileName ?? null,
-      email: v.email !== undefined ? normalizeEmail(v.email) : null,
-      attributes: v.attributes ?? {},
-    };
-    const { key, wrapped } = await keyring.newContactKey(tenant.id, id);
-    const identity = {
-      user: v.userId !== undefined ? await codec.identityKey(tenant, 'user', v.userId) : undefined,
-      wa: v.waId !== undefined ? await codec.identityKey(tenant, 'wa', v.waId) : undefined,
-    };
-    const columns = await codec.encrypt(tenant, id, key, fields);
-    const now = deps.clock.now().toISOString();
-    const tags = v.tags ?? [];
-    const row: ContactsTable = {
-      id,
-      tenant_id: tenant.id,
-      user_key: identity.user ?? null,
-      wa_key: identity.wa ?? null,
-      key_version: key.id,
-      key_wrapped: wrapped,
-      phone_ct: null,
-      phone_bidx: null,
-      phone_last4_bidx: null,
-      name_ct: null,
-      email_ct: null,
-      email_bidx: null,
-      attributes_ct: null,
-      ...columns,
-      tags: JSON.stringify(tags),
-      created_at: now,
-      updated_at: now,
-    };
-    const contact: Contact = { id, tenantId: tenant.id, ...fields, tags, createdAt: now, updatedAt: now };
-    return { row, identity, contact };
-  }
-
   /**
    * Stores several customers in one transaction (all or nothing). Encryption happens before the
    * transaction opens; a duplicate identity aborts the whole batch with ConflictError.
    */
-  async function createMany(tenant: Tenant, inputs: CreateContactInput[]): Promise<Contact[]> {
-    const prepared: Awaited<ReturnType<typeof prepareContact>>[] = [];
+  async function createMany(tenant: Tenant, inputs: CreateContactInput[], actor: AuditActor): Promise<Contact[]> {
+    const prepared: PreparedContact[] = [];
     for (const input of inputs) prepared.push(await prepareContact(tenant, input));
     await db.transaction().execute(async (trx) => {
       for (const p of prepared) {
@@ -124,52 +146,74 @@ export function createContactService(deps: {
         if (existing.length > 0) throw new ConflictError('A contact with this identity already exists');
         await repo.insertContact(trx, p.row);
       }
+      await deps.audit.appendMany(
+        trx,
+        prepared.map((p) => ({
+          tenantId: tenant.id,
+          actor,
+          action: 'sensitive_create' as const,
+          target: { type: 'contact', id: p.row.id },
+          outcome: 'success' as const,
+        })),
+      );
     });
     return prepared.map((p) => p.contact);
   }
 
   return {
     /** Stores a new customer: a fresh data key, every field encrypted, identities hashed. */
-    async create(tenant: Tenant, input: CreateContactInput): Promise<Contact> {
-      const [created] = await createMany(tenant, [input]);
+    async create(tenant: Tenant, input: CreateContactInput, actor: AuditActor): Promise<Contact> {
+      const [created] = await createMany(tenant, [input], actor);
       return created!;
     },
 
     createMany,
 
-    async getById(tenant: Tenant, id: string): Promise<Contact> {
-      const row = await repo.findById(db, tenant.id, id);
-      if (!row) throw new NotFoundError('Contact');
-      return toContact(tenant, row);
+    /** Reveals one customer (audited). */
+    async getById(tenant: Tenant, id: string, ctx: RevealContext): Promise<Contact> {
+      const [contact] = await reveal(tenant, ctx, async (trx) => {
+        const row = await repo.findById(trx, tenant.id, id);
+        if (!row) throw new NotFoundError('Contact');
+        return { rows: [row], shown: [await toContact(tenant, row)] };
+      });
+      return contact!;
     },
 
     /** Exact phone search: both phone indexes narrow to a handful of candidates, then decrypt and compare. */
-    async findByPhone(tenant: Tenant, phone: string): Promise<Contact[]> {
+    async findByPhone(tenant: Tenant, phone: string, ctx: RevealContext): Promise<Contact[]> {
       const e164 = normalizePhone(parseInput(phoneQuery, phone));
       const idx = await codec.phoneIndexes(tenant, e164);
-      const rows = await repo.findByPhoneIndex(db, tenant.id, idx.last4, idx.full);
-      return exactPhoneMatches(tenant, rows, e164);
+      return reveal(tenant, ctx, async (trx) => {
+        const rows = await repo.findByPhoneIndex(trx, tenant.id, idx.last4, idx.full);
+        return { rows, shown: await exactPhoneMatches(tenant, rows, e164) };
+      });
     },
 
     /** Contacts whose number ends in these four digits (at most 50). */
-    async findByLastFour(tenant: Tenant, digits: string): Promise<Contact[]> {
+    async findByLastFour(tenant: Tenant, digits: string, ctx: RevealContext): Promise<Contact[]> {
       const value = parseInput(lastFourQuery, digits);
-      const rows = await repo.findByLast4Index(db, tenant.id, await codec.last4Index(tenant, value), 20_000);
-      const matches: Contact[] = [];
-      for (const row of rows) {
-        const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row));
-        if (codec.decryptPhone(tenant, key, row)?.endsWith(value))
-          matches.push(await toContact(tenant, row, key));
-        if (matches.length >= MAX_LAST4_RESULTS) break;
-      }
-      return matches;
+      const index = await codec.last4Index(tenant, value);
+      return reveal(tenant, ctx, async (trx) => {
+        const rows = await repo.findByLast4Index(trx, tenant.id, index, 20_000);
+        const matches: Contact[] = [];
+        for (const row of rows) {
+          const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row));
+          if (codec.decryptPhone(tenant, key, row)?.endsWith(value))
+            matches.push(await toContact(tenant, row, key));
+          if (matches.length >= MAX_LAST4_RESULTS) break;
+        }
+        return { rows, shown: matches };
+      });
     },
 
-    async findByEmail(tenant: Tenant, email: string): Promise<Contact[]> {
+    async findByEmail(tenant: Tenant, email: string, ctx: RevealContext): Promise<Contact[]> {
       const normalized = normalizeEmail(email);
-      const rows = await repo.findByEmailIndex(db, tenant.id, await codec.emailIndex(tenant, normalized));
-      const contacts = await Promise.all(rows.map((row) => toContact(tenant, row)));
-      return contacts.filter((c) => c.email === normalized);
+      const index = await codec.emailIndex(tenant, normalized);
+      return reveal(tenant, ctx, async (trx) => {
+        const rows = await repo.findByEmailIndex(trx, tenant.id, index);
+        const contacts = await Promise.all(rows.map((row) => toContact(tenant, row)));
+        return { rows, shown: contacts.filter((c) => c.email === normalized) };
+      });
     },
 
     /** The contact known by this BSUID or wa_id, if any. */
@@ -207,6 +251,23 @@ export function createContactService(deps: {
         await repo.updateContact(trx, tenant.id, id, updated);
         return toContact(tenant, { ...row, ...updated });
       });
+    },
+
+    /**
+     * For the access projection only: customers decrypted in memory with their data keys (so audit
+     * entries about them can be encrypted under them). Not audited here, because `access` masks by
+     * default and records every clear value it releases.
+     */
+    async openPage(tenant: Tenant, page: { afterId?: string; limit: number }): Promise<OpenedContact[]> {
+      const rows = await repo.listPage(db, tenant.id, page.afterId, page.limit);
+      return Promise.all(rows.map((row) => openRow(tenant, row)));
+    },
+
+    /** For the access projection only (see `openPage`); NotFoundError outside the tenant. */
+    async openOne(tenant: Tenant, id: string): Promise<OpenedContact> {
+      const row = await repo.findById(db, tenant.id, id);
+      if (!row) throw new NotFoundError('Contact');
+      return openRow(tenant, row);
     },
 
     count: (tenant: Tenant) => repo.countContacts(db, tenant.id),

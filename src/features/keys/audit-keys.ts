@@ -68,7 +68,11 @@ export function createAuditKeys(deps: {
         if (sealed || r.status === 'destroyed') return { ...base, derived: null, openable: true };
         try {
           const key = privateKey(tenantId, r.version, r.wrapped);
-          return { ...base, derived: createPublicKey(key).export({ format: 'der', type: 'spki' }), openable: true };
+          return {
+            ...base,
+            derived: createPublicKey(key).export({ format: 'der', type: 'spki' }),
+            openable: true,
+          };
         } catch (error) {
           if (error instanceof SealedError) return { ...base, derived: null, openable: true };
           return { ...base, derived: null, openable: false };

@@ -25,7 +25,7 @@ export type ControlReply =
 
 export interface ControlHandlers {
   status(): UnsealProgress;
-  seal(): void;
+  seal(): Promise<void>;
   submitShare(share: string): Promise<UnsealProgress>;
 }
 
@@ -61,7 +61,7 @@ async function answer(line: string, handlers: ControlHandlers): Promise<ControlR
     const parsed = request.safeParse(JSON.parse(line));
     if (!parsed.success) return { ok: false, code: 'validation_failed', message: 'Unknown control request' };
     const req = parsed.data;
-    if (req.command === 'seal') handlers.seal();
+    if (req.command === 'seal') await handlers.seal();
     if (req.command === 'unseal') return { ok: true, status: await handlers.submitShare(req.share) };
     return { ok: true, status: handlers.status() };
   } catch (error) {

@@ -1,0 +1,190 @@
+// The audit chain on the embedded SQLite default: appending (each entry in its own caller
+// transaction, as real actions append) with the sequencer chaining and checkpointing as it goes, and
+// verifying a log of 1,000,000 entries end to end (chain, Merkle roots, 1,000 checkpoint signatures,
+// stored nodes, head), built beforehand through a bulk path that writes them already chained.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config.ts';
+import type { AuditEvent } from '../../src/features/audit/audit.service.ts';
+import type {
+  AuditCheckpointsTable,
+  AuditEntriesTable,
+  AuditNodesTable,
+} from '../../src/features/audit/audit.table.ts';
+import { Frontier, GENESIS, chainHash, chainedFromRow } from '../../src/features/audit/chain.ts';
+import { checkpointMessage } from '../../src/features/audit/checkpoint.ts';
+import { initLocalKeys } from '../../src/features/keys/local-provider.ts';
+import type { Tenant } from '../../src/features/tenants/tenants.service.ts';
+import { systemClock } from '../../src/lib/clock.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { createRuntime, type Runtime } from '../../src/runtime.ts';
+import type { BenchSuite } from '../lib/suite.ts';
+
+const APPENDS = 20_000;
+const TICK_EVERY = 1_000; // the background sequencer would run every 250 ms; here every 1,000 appends
+const LOG_SIZE = 1_000_000;
+const BULK_BATCH = 20_000;
+
+let n = 0;
+function event(tenant: Tenant): AuditEvent {
+  n++;
+  return {
+    tenantId: tenant.id,
+    actor: { type: 'operator', id: `op_${n % 50}` },
+    action: 'sensitive_read',
+    target: { type: 'contact', id: `ct_${n % 10_000}` },
+    outcome: 'success',
+    reason: 'customer called about order 4411', // sealed under the tenant restricted key
+    policyIds: ['agent-assigned'],
+    clientIp: '192.0.2.10',
+    requestId: `rq_${n}`,
+  };
+}
+
+/**
+ * Appends, each in a caller transaction of its own, with the sequencer run every TICK_EVERY appends.
+ * `marginal`: entries per second of audit work alone — time inside `audit.append` plus sequencer
+ * time (the caller's transaction and its commit exist with or without the audit entry).
+ * `wall`: entries per second including a begin/commit per entry, i.e. bounded by SQLite's commit rate.
+ */
+async function appendRates(runtime: Runtime, tenant: Tenant) {
+  const { db } = runtime.database;
+  let auditMs = 0;
+  const start = performance.now();
+  for (let i = 1; i <= APPENDS; i++) {
+    await db.transaction().execute(async (trx) => {
+      const s = performance.now();
+      await runtime.audit.append(trx, event(tenant));
+      auditMs += performance.now() - s;
+    });
+    if (i % TICK_EVERY === 0) {
+      const s = performance.now();
+      await runtime.audit.sequence();
+      auditMs += performance.now() - s;
+    }
+  }
+  const wallMs = performance.now() - start;
+  return { marginal: (APPENDS * 1000) / auditMs, wall: (APPENDS * 1000) / wallMs };
+}
+
+/**
+ * The bulk path: writes LOG_SIZE entries already chained (what the sequencer would have written:
+ * seq, hash, stored nodes, head, a signed checkpoint every 1,000) in large transactions.
+ */
+async function buildLog(runtime: Runtime, tenant: Tenant): Promise<void> {
+  const { db } = runtime.database;
+  const template = (await runtime.audit.prepare(event(tenant))).prepared; // encrypted once, reused
+  const signer = await runtime.keyring.auditSigner(tenant.id);
+  const frontier = Frontier.empty();
+  let previous = GENESIS;
+  let ordinal = 0;
+  const started = performance.now();
+  for (let at = 0; at < LOG_SIZE; at += BULK_BATCH) {
+    const rows: AuditEntriesTable[] = [];
+    const nodes: AuditNodesTable[] = [];
+    const checkpoints: AuditCheckpointsTable[] = [];
+    for (let seq = at; seq < at + BULK_BATCH; seq++) {
+      const row = {
+        ...template,
+        id: `ae_${String(seq).padStart(26, '0')}`,
+        seq,
+        target_id: `ct_${seq % 10_000}`,
+      };
+      const hash = chainHash(previous, chainedFromRow(row, seq));
+      frontier.append(hash, (level, idx, h) => {
+        if (level % 8 === 0) nodes.push({ tenant_id: tenant.id, level, idx, hash: h });
+      });
+      rows.push({ ...row, hash });
+      previous = hash;
+      if (frontier.size % 1000 === 0) {
+        const c = {
+          tenantId: tenant.id,
+          ordinal: ordinal++,
+          treeSize: frontier.size,
+          rootHash: frontier.root(),
+          chainHead: hash,
+          time: new Date().toISOString(),
+          keyVersion: signer.version,
+        };
+        checkpoints.push({
+          tenant_id: c.tenantId,
+          ordinal: c.ordinal,
+          tree_size: c.treeSize,
+          root_hash: c.rootHash,
+          chain_head: c.chainHead,
+          time: c.time,
+          key_version: c.keyVersion,
+          signature: signer.sign(checkpointMessage(c)),
+        });
+      }
+    }
+    await db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += 500)
+        await trx
+          .insertInto('audit_entries')
+          .values(rows.slice(i, i + 500))
+          .execute();
+      if (nodes.length > 0) await trx.insertInto('audit_nodes').values(nodes).execute();
+      for (const c of checkpoints) await trx.insertInto('audit_checkpoints').values(c).execute();
+    });
+    if ((at / BULK_BATCH) % 10 === 0)
+      process.stderr.write(`  audit: ${at.toLocaleString()} / ${LOG_SIZE.toLocaleString()}\r`);
+  }
+  await db
+    .insertInto('audit_heads')
+    .values({
+      tenant_id: tenant.id,
+      size: frontier.size,
+      hash: previous,
+      frontier: frontier.serialize(),
+      checkpoint_count: ordinal,
+      checkpoint_size: frontier.size,
+      checkpoint_at: new Date().toISOString(),
+    })
+    .execute();
+  process.stderr.write(
+    `  audit: ${LOG_SIZE.toLocaleString()} entries written in ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+  );
+}
+
+const suite: BenchSuite = {
+  name: 'audit',
+  async run() {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatvault-bench-audit-'));
+    await initLocalKeys(dataDir, { shares: 3, threshold: 2, now: new Date(), autoUnseal: true });
+    const runtime = await createRuntime(loadConfig({ CHATVAULT_DATA_DIR: dataDir }), {
+      logger: createLogger('warn'),
+      clock: systemClock,
+    });
+    runtime.provider.autoUnseal();
+    try {
+      const small = await runtime.tenants.create({ slug: 'append', name: 'Append' });
+      await appendRates(runtime, small); // warm-up: JIT, statement cache, keys
+      const append = await appendRates(runtime, small);
+
+      const big = await runtime.tenants.create({ slug: 'verify', name: 'Verify' });
+      await buildLog(runtime, big);
+      const cpu = process.cpuUsage();
+      const start = performance.now();
+      const result = await runtime.audit.verify(big.id);
+      const verifySeconds = (performance.now() - start) / 1000;
+      const { user, system } = process.cpuUsage(cpu);
+      if (!result.ok || result.entries !== LOG_SIZE)
+        throw new Error(`verification failed: ${result.problem?.message}`);
+      return {
+        'audit.append_per_s': append.marginal,
+        'audit.append_own_tx_per_s': append.wall,
+        'audit.verify_1m_s': verifySeconds,
+        // CPU seconds this process spent verifying: wall time on a shared machine includes waiting.
+        'audit.verify_1m_cpu_s': (user + system) / 1e6,
+        'audit.verify_checkpoints': result.checkpoints,
+      };
+    } finally {
+      await runtime.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+};
+
+export default suite;

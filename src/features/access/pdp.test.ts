@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { OperatorRole } from '../operators/operators.table.ts';
+import { ACTION_RESOURCES, ACTIONS, type ActionId } from './cedar-schema.ts';
+import { createDecisionSession } from './decisions.ts';
+import { DEFAULT_POLICIES } from './default-policies.ts';
+import {
+  approvalEntity,
+  contactEntity,
+  conversationEntities,
+  tenantResource,
+  type ContactFacts,
+  type PrincipalFacts,
+} from './entities.ts';
+import { checkPolicy, checkPolicySet, createPdp, type Entity } from './pdp.ts';
+
+const NOW = 1_800_000_000;
+const T1 = 'tn_00000000000000000000000001';
+const T2 = 'tn_00000000000000000000000002';
+const ME = 'op_00000000000000000000000001';
+const OTHER = 'op_00000000000000000000000002';
+const ROLES: OperatorRole[] = ['agent', 'marketer', 'admin', 'auditor', 'owner'];
+type Situation = 'assigned' | 'unassigned' | 'otherTenant';
+
+const pdp = createPdp();
+const defaults = pdp.load('test-defaults', 0, DEFAULT_POLICIES);
+
+function principal(role: OperatorRole, over: Partial<PrincipalFacts> = {}): PrincipalFacts {
+  return {
+    tenantId: T1,
+    operatorId: ME,
+    role,
+    trainingExpiresAt: NOW + 86_400,
+    lastMfaAt: NOW - 30,
+    breakGlassUntil: 0,
+    ...over,
+  };
+}
+
+function contact(situation: Situation, id = 'ct_00000000000000000000000001'): ContactFacts {
+  return {
+    tenantId: situation === 'otherTenant' ? T2 : T1,
+    contactId: id,
+    assignedOperators: situation === 'unassigned' ? [OTHER] : [ME],
+    canary: false,
+  };
+}
+
+/** The resource an action is asked about, in each situation. */
+function resourceFor(action: ActionId, situation: Situation): { resource: Entity; related?: Entity[] } {
+  const tenant = situation === 'otherTenant' ? T2 : T1;
+  const type = ACTION_RESOURCES[action];
+  if (type === 'Contact') return { resource: contactEntity(contact(situation)) };
+  if (type === 'Conversation')
+    return conversationEntities('cv_00000000000000000000000001', contact(situation));
+  if (type === 'ApprovalRequest')
+    return {
+      resource: approvalEntity(
+        tenant,
+        'ap_00000000000000000000000001',
+        situation === 'unassigned' ? OTHER : ME,
+        'contacts_export',
+      ),
+    };
+  return { resource: tenantResource(type, tenant) };
+}
+
+function decide(
+  p: PrincipalFacts,
+  action: ActionId,
+  situation: Situation,
+  options: { field?: string; hasReason?: boolean } = {},
+) {
+  const session = createDecisionSession({ pdp, set: defaults, principal: p, nowSeconds: NOW });
+  const { resource, related } = resourceFor(action, situation);
+  return session.decide(action, resource, {
+    field: 'phone',
+    hasReason: true,
+    ...options,
+    ...(related ? { related } : {}),
+  });
+}
+
+const same = (roles: OperatorRole[]) => ({ assigned: roles, unassigned: roles });
+const STAFF_ADMINS: OperatorRole[] = ['admin', 'owner'];
+
+/** DESIGN.md's role table, action by action ("assigned" = assigned customer, or one's own request). */
+const EXPECTED: Record<ActionId, { assigned: OperatorRole[]; unassigned: OperatorRole[] }> = {
+  listContacts: same(['agent', 'marketer', 'admin', 'owner']),
+  readMasked: same(['agent', 'marketer', 'admin', 'owner']),
+  readClear: { assigned: ['agent'], unassigned: [] },
+  revealField: { assigned: ['agent'], unassigned: [] },
+  updateContact: { assigned: ['agent', 'admin', 'owner'], unassigned: STAFF_ADMINS },
+  exportContacts: same(STAFF_ADMINS),
+  readMessages: { assigned: ['agent'], unassigned: [] },
+  sendMessage: { assigned: ['agent'], unassigned: [] },
+  readSegments: same(['marketer', 'admin', 'auditor', 'owner']),
+  manageCampaigns: same(['marketer']),
+  readAudit: same(['auditor']),
+  verifyAudit: same(['auditor']),
+  exportAudit: same(['auditor']),
+  readIncidents: same(['auditor']),
+  manageKeys: same(STAFF_ADMINS),
+  destroyKey: same(STAFF_ADMINS),
+  manageOperators: same(STAFF_ADMINS),
+  manageChannels: same(STAFF_ADMINS),
+  manageVendors: same(STAFF_ADMINS),
+  manageApiKeys: same(STAFF_ADMINS),
+  manageAssignments: same(STAFF_ADMINS),
+  manageTraining: same(STAFF_ADMINS),
+  breakGlass: same(STAFF_ADMINS),
+  approve: { assigned: [], unassigned: ['owner'] },
+  readPolicies: same(['admin', 'auditor', 'owner']),
+  managePolicies: same(['owner']),
+  readGrants: same(['owner']),
+};
+
+describe('the default policy set', () => {
+  test('validates against the schema in strict mode', () => {
+    assert.deepEqual(checkPolicySet(DEFAULT_POLICIES), []);
+  });
+
+  test('the authorization matrix: every role × every action × assigned / not assigned / other tenant', () => {
+    assert.deepEqual(Object.keys(EXPECTED).sort(), [...ACTIONS].sort());
+    let cases = 0;
+    for (const action of ACTIONS) {
+      for (const role of ROLES) {
+        for (const situation of ['assigned', 'unassigned', 'otherTenant'] as const) {
+          const d = decide(principal(role), action, situation);
+          const expected = situation === 'otherTenant' ? false : EXPECTED[action][situation].includes(role);
+          assert.equal(
+            d.allowed,
+            expected,
+            `${role} ${action} ${situation}: expected ${expected ? 'allow' : 'deny'}`,
+          );
+          assert.equal(d.errored, false);
+          if (situation === 'otherTenant') assert.ok(d.policyIds.includes('tenant-isolation'));
+          if (d.allowed)
+            assert.ok(d.policyIds.length > 0 && d.policyIds.every((id) => id in DEFAULT_POLICIES));
+          cases++;
+        }
+      }
+    }
+    assert.equal(cases, ACTIONS.length * ROLES.length * 3);
+  });
+
+  test('decisions name the stable policy ids, never policy0…N', () => {
+    assert.deepEqual(decide(principal('agent'), 'readClear', 'assigned').policyIds, ['agent-clear-assigned']);
+    assert.deepEqual(decide(principal('owner'), 'approve', 'assigned').policyIds, ['four-eyes']);
+  });
+
+  test('an assigned agent sees phone and name in clear but only a mask of the e-mail', () => {
+    assert.equal(decide(principal('agent'), 'readClear', 'assigned', { field: 'profileName' }).allowed, true);
+    assert.equal(decide(principal('agent'), 'readClear', 'assigned', { field: 'email' }).allowed, false);
+    assert.equal(decide(principal('agent'), 'readMasked', 'assigned', { field: 'email' }).allowed, true);
+  });
+
+  test('lapsed training forbids clear reads and reveals but not masked reads', () => {
+    const lapsed = principal('agent', { trainingExpiresAt: NOW - 1 });
+    for (const action of ['readClear', 'revealField'] as const) {
+      const d = decide(lapsed, action, 'assigned');
+      assert.equal(d.allowed, false);
+      assert.deepEqual(d.policyIds, ['training-lapsed']);
+    }
+    assert.equal(decide(lapsed, 'readMasked', 'assigned').allowed, true);
+    assert.equal(
+      decide(principal('admin', { trainingExpiresAt: 0 }), 'exportContacts', 'assigned').allowed,
+      false,
+    );
+  });
+
+  test('a second factor older than five minutes forbids reveals, exports, break-glass and approvals', () => {
+    const stale = (role: OperatorRole) => principal(role, { lastMfaAt: NOW - 301 });
+    assert.deepEqual(decide(stale('agent'), 'revealField', 'assigned').policyIds, ['step-up-required']);
+    assert.equal(decide(stale('admin'), 'breakGlass', 'assigned').allowed, false);
+    assert.equal(decide(stale('owner'), 'approve', 'unassigned').allowed, false);
+    assert.equal(decide(stale('agent'), 'readClear', 'assigned').allowed, true, 'viewing needs no step-up');
+  });
+
+  test('reveals, exports and break-glass need a reason', () => {
+    assert.deepEqual(decide(principal('agent'), 'revealField', 'assigned', { hasReason: false }).policyIds, [
+      'reason-required',
+    ]);
+    assert.equal(decide(principal('admin'), 'breakGlass', 'assigned', { hasReason: false }).allowed, false);
+  });
+
+  test('break-glass lets an admin reveal any customer of the tenant until it expires', () => {
+    const active = principal('admin', { breakGlassUntil: NOW + 60 });
+    const d = decide(active, 'revealField', 'unassigned');
+    assert.equal(d.allowed, true);
+    assert.deepEqual(d.policyIds, ['admin-break-glass-active']);
+    assert.equal(
+      decide(principal('admin', { breakGlassUntil: NOW }), 'revealField', 'unassigned').allowed,
+      false,
+    );
+    assert.equal(decide(active, 'revealField', 'otherTenant').allowed, false);
+    assert.equal(
+      decide(active, 'readClear', 'unassigned').allowed,
+      false,
+      'break-glass reveals, it does not unmask lists',
+    );
+  });
+});
+
+describe('tenant policies', () => {
+  test('a valid policy passes; an invalid one is refused with the reason', () => {
+    assert.deepEqual(
+      checkPolicy(
+        'tp_x',
+        'permit (principal in Role::"marketer", action == Action::"readClear", resource) when { context.field == "profileName" };',
+      ),
+      { ok: true },
+    );
+    const bad = checkPolicy('tp_x', 'permit (principal, action, resource) when { resource.nope };');
+    assert.equal(bad.ok, false);
+    assert.match(bad.ok ? '' : bad.problems[0]!, /nope/);
+    assert.equal(
+      checkPolicy('tp_x', 'permit (principal, action, resource); forbid (principal, action, resource);').ok,
+      false,
+    );
+    assert.equal(checkPolicy('tp_x', 'permit (principal == ?principal, action, resource);').ok, false);
+    assert.equal(checkPolicy('tp_x', 'not cedar').ok, false);
+  });
+
+  test('a policy naming a record by literal turns off per-shape decisions', () => {
+    assert.equal(defaults.shapeSafe, true);
+    const literal = pdp.load('test-literal', 1, {
+      ...DEFAULT_POLICIES,
+      tp_1: 'forbid (principal, action, resource == Contact::"ct_00000000000000000000000009");',
+    });
+    assert.equal(literal.shapeSafe, false);
+    const inCondition = pdp.load('test-condition', 1, {
+      ...DEFAULT_POLICIES,
+      tp_3: 'permit (principal, action == Action::"readClear", resource is Contact) when { resource.assignedOperators.contains(Operator::"op_00000000000000000000000009") };',
+    });
+    assert.equal(inCondition.shapeSafe, false);
+    const roleOnly = pdp.load('test-role', 1, {
+      ...DEFAULT_POLICIES,
+      tp_2: 'forbid (principal in Role::"marketer", action == Action::"listContacts", resource);',
+    });
+    assert.equal(roleOnly.shapeSafe, true);
+  });
+});

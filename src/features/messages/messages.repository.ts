@@ -1,0 +1,111 @@
+import type { Db } from '../../db/database.ts';
+import type {
+  ChannelEventsTable,
+  ConsentEventsTable,
+  ConversationsTable,
+  MessageStatusesTable,
+  MessagesTable,
+  OutboxTable,
+} from './messages.table.ts';
+
+/** Inserts a message unless one with the same wamid exists; returns false for a duplicate. */
+export async function insertMessageOnce(db: Db, row: MessagesTable): Promise<boolean> {
+  const inserted = await db
+    .insertInto('messages')
+    .values(row)
+    .onConflict((oc) => oc.columns(['tenant_id', 'wamid_key']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export async function findConversation(db: Db, tenantId: string, channelId: string, contactId: string) {
+  return db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('channel_id', '=', channelId)
+    .where('contact_id', '=', contactId)
+    .executeTakeFirst();
+}
+
+export async function insertConversation(db: Db, row: ConversationsTable): Promise<void> {
+  await db.insertInto('conversations').values(row).execute();
+}
+
+export async function updateConversation(
+  db: Db,
+  id: string,
+  patch: Partial<ConversationsTable>,
+): Promise<void> {
+  await db.updateTable('conversations').set(patch).where('id', '=', id).execute();
+}
+
+/** Records a status once (Meta repeats deliveries); returns false when it was already known. */
+export async function insertStatusOnce(db: Db, row: MessageStatusesTable): Promise<boolean> {
+  const inserted = await db
+    .insertInto('message_statuses')
+    .values(row)
+    .onConflict((oc) => oc.columns(['tenant_id', 'wamid_key', 'status']).doNothing())
+    .returning('status')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export async function setMessageStatus(
+  db: Db,
+  tenantId: string,
+  wamidKey: Buffer,
+  from: string[],
+  to: string,
+) {
+  await db
+    .updateTable('messages')
+    .set({ status: to })
+    .where('tenant_id', '=', tenantId)
+    .where('wamid_key', '=', wamidKey)
+    .where('status', 'in', from)
+    .execute();
+}
+
+export async function insertConsentEvent(db: Db, row: ConsentEventsTable): Promise<void> {
+  await db.insertInto('consent_events').values(row).execute();
+}
+
+export async function insertChannelEvent(db: Db, row: ChannelEventsTable): Promise<void> {
+  await db.insertInto('channel_events').values(row).execute();
+}
+
+/** Queues a side effect once per idempotency key. */
+export async function enqueueOnce(db: Db, row: OutboxTable): Promise<void> {
+  await db
+    .insertInto('outbox')
+    .values(row)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .execute();
+}
+
+export async function countMessages(db: Db, tenantId: string): Promise<number> {
+  const row = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function listConversationMessages(
+  db: Db,
+  tenantId: string,
+  conversationId: string,
+  limit: number,
+) {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('conversation_id', '=', conversationId)
+    .orderBy('sent_at', 'desc')
+    .limit(limit)
+    .execute();
+}

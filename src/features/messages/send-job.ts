@@ -1,0 +1,145 @@
+import { associatedData, open } from '../../lib/crypto/aead.ts';
+import type { Clock } from '../../lib/clock.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { newId } from '../../lib/ids.ts';
+import type { Db } from '../../db/database.ts';
+import type { ChannelService } from '../channels/channels.service.ts';
+import type { ContactCodec } from '../contacts/contact-codec.ts';
+import * as contactsRepo from '../contacts/contacts.repository.ts';
+import type { Keyring } from '../keys/keyring.ts';
+import { PermanentJobError, RetryJobError, type OutboxJob } from '../outbox/outbox.worker.ts';
+import type { TenantService } from '../tenants/tenants.service.ts';
+import type { GraphClient } from '../whatsapp/graph/graph-client.ts';
+import { GraphApiError, pairRateBackoffSeconds } from '../whatsapp/graph/graph-errors.ts';
+import type { createSendLimiter } from '../whatsapp/rate-limits.ts';
+import * as repo from './messages.repository.ts';
+import { wamidKey } from './wamid.ts';
+
+interface SendPayload {
+  channelId: string;
+  messageId: string;
+  contactId: string;
+}
+
+/**
+ * The `send_message` job. At most once: the message is marked `sending` (committed) before the Graph
+ * API call, and a job that finds it `sending` after a crash marks it `send_unknown` instead of sending
+ * again (status webhooks carry the message id back in `biz_opaque_callback_data`). Errors are handled
+ * by Meta's code: back off, wait for the pair limit, record an opt-out, mark undeliverable, or surface.
+ */
+export function createSendJob(deps: {
+  db: Db;
+  channels: Pick<ChannelService, 'get'>;
+  tenants: Pick<TenantService, 'getById'>;
+  keyring: Pick<Keyring, 'openContactKey' | 'indexKey'>;
+  codec: ContactCodec;
+  graph: GraphClient;
+  limiter: ReturnType<typeof createSendLimiter>;
+  clock: Clock;
+  logger: Logger;
+}) {
+  const { db, clock } = deps;
+  const setStatus = (id: string, status: string, errorCode: number | null = null) =>
+    db.updateTable('messages').set({ status, error_code: errorCode }).where('id', '=', id).execute();
+
+  async function recordOptOut(tenantId: string, contactId: string): Promise<void> {
+    const now = clock.now().toISOString();
+    await repo.insertConsentEvent(db, {
+      id: newId('ce'),
+      tenant_id: tenantId,
+      contact_id: contactId,
+      purpose: 'marketing',
+      event: 'opt_out',
+      source: 'send_error_131050',
+      evidence_ct: null,
+      at: now,
+      created_at: now,
+    });
+  }
+
+  return async function sendMessage(job: OutboxJob): Promise<void> {
+    const p = job.payload as SendPayload;
+    const message = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', p.messageId)
+      .executeTakeFirst();
+    if (!message || message.tenant_id !== job.tenantId) throw new PermanentJobError('message not found');
+    if (message.status === 'sending') {
+      await setStatus(message.id, 'send_unknown');
+      throw new PermanentJobError('send outcome unknown after an interruption; not sending twice');
+    }
+    if (message.status !== 'queued') return;
+    const channel = await deps.channels.get(p.channelId);
+    const tenant = await deps.tenants.getById(job.tenantId);
+    const contact = await contactsRepo.findById(db, job.tenantId, p.contactId);
+    if (!contact?.key_wrapped) throw new PermanentJobError('customer no longer exists');
+    const key = await deps.keyring.openContactKey(
+      tenant.id,
+      contact.id,
+      contact.key_version,
+      contact.key_wrapped,
+    );
+    const phone = deps.codec.decryptPhone(tenant, key, contact);
+    if (!phone) throw new PermanentJobError('customer has no phone number');
+    const content = JSON.parse(
+      open(key, message.content_ct, associatedData(tenant.id, 'messages', 'content', message.id)).toString(
+        'utf8',
+      ),
+    ) as Record<string, unknown>;
+
+    const wait = deps.limiter.reserve(channel.phoneNumberId, contact.id);
+    if (wait > 0) throw new RetryJobError('rate limited locally', wait);
+    await setStatus(message.id, 'sending');
+    try {
+      const result = await deps.graph.sendMessage(channel, {
+        recipient_type: 'individual',
+        to: phone,
+        biz_opaque_callback_data: message.id,
+        ...content,
+      });
+      const wamid = result.messages[0]!.id;
+      await db
+        .updateTable('messages')
+        .set({ status: 'accepted', wamid_key: await wamidKey(deps.keyring, tenant.id, wamid) })
+        .where('id', '=', message.id)
+        .execute();
+    } catch (error) {
+      if (!(error instanceof GraphApiError)) {
+        await setStatus(message.id, 'queued');
+        throw error;
+      }
+      await handleGraphError(error, message.id, job);
+    }
+  };
+
+  async function handleGraphError(error: GraphApiError, messageId: string, job: OutboxJob): Promise<never> {
+    const p = job.payload as SendPayload;
+    switch (error.handling) {
+      case 'throughput':
+      case 'retry':
+        await setStatus(messageId, 'queued');
+        throw new RetryJobError(`Meta ${error.code}`, Math.min(60_000, 1000 * 2 ** job.attempts));
+      case 'pair_rate':
+        await setStatus(messageId, 'queued');
+        throw new RetryJobError(`Meta ${error.code}`, pairRateBackoffSeconds(job.attempts) * 1000);
+      case 'token_problem':
+        await setStatus(messageId, 'queued');
+        deps.logger.error(
+          { channel: p.channelId, code: error.code },
+          'Graph API rejected the access token; rotate it',
+        );
+        throw new RetryJobError(`Meta ${error.code}: token problem`, 15 * 60_000);
+      case 'opted_out':
+        await recordOptOut(job.tenantId, p.contactId);
+        await setStatus(messageId, 'failed', error.code);
+        throw new PermanentJobError(`Meta ${error.code}: recipient opted out`);
+      case 'undeliverable':
+        await setStatus(messageId, 'undeliverable', error.code);
+        throw new PermanentJobError(`Meta ${error.code}: undeliverable`);
+      default:
+        await setStatus(messageId, 'failed', error.code);
+        throw new PermanentJobError(`Meta ${error.code}: ${error.handling}`);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
+import type { EmulatorContext } from './context.ts';
+import type { Delivered, EmulatorStats } from './emulator.ts';
+import { GraphError } from './errors.ts';
+import type { DeliverKind, DeliverOptions } from './events.ts';
+import { readJson } from './http-util.ts';
+import { INBOUND_KINDS } from './inbound.ts';
+import type { LoadOptions, LoadRun } from './load.ts';
+import type { Json } from './payloads.ts';
+
+const deliverBody = z.object({
+  kind: z.enum([...INBOUND_KINDS, 'status', 'errors', 'user_preferences']),
+  count: z.number().int().min(1).max(1000).default(1),
+  customer: z.number().int().min(0).max(100_000).optional(),
+  separately: z.boolean().optional(),
+});
+
+const loadBody = z.object({
+  rate: z.number().positive().max(50_000),
+  seconds: z.number().positive().max(600),
+  batch: z.number().int().min(1).max(1000).optional(),
+});
+
+export interface ControlDeps {
+  readonly ctx: EmulatorContext;
+  readonly deliver: (kind: DeliverKind, options: DeliverOptions) => Promise<Delivered>;
+  readonly stats: () => EmulatorStats;
+  readonly subscribe: () => Promise<boolean>;
+  readonly startLoad: (options: LoadOptions) => LoadRun;
+}
+
+/**
+ * `/_emulator/…`, for driving an emulator in another process (the demo, a shell): `GET stats`,
+ * `GET customers`, `GET sent`, `POST deliver {kind,count,customer}`, `POST subscribe`,
+ * `POST load {rate,seconds,batch}` (answers when the run is over). Same bearer token as the Graph API.
+ */
+export function createControlHandler(deps: ControlDeps) {
+  return async (req: IncomingMessage, _url: URL, path: string[]): Promise<Json> => {
+    const action = `${req.method ?? 'GET'} ${path.join('/')}`;
+    switch (action) {
+      case 'GET stats':
+        return { ...deps.stats() };
+      case 'GET customers':
+        return { data: deps.ctx.population.list.map((c) => ({ ...c })) };
+      case 'GET sent':
+        return { data: deps.ctx.journal.sent().map((m) => ({ ...m, at: m.at.toISOString() })) };
+      case 'POST subscribe':
+        return { subscribed: await deps.subscribe() };
+      case 'POST deliver': {
+        const body = parse(deliverBody, await readJson(req));
+        return { ...(await deps.deliver(body.kind, body)) };
+      }
+      case 'POST load':
+        return { ...(await deps.startLoad(parse(loadBody, await readJson(req))).done) };
+      default:
+        throw new GraphError(100, 'Unknown emulator control call.');
+    }
+  };
+}
+
+function parse<S extends z.ZodTypeAny>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success)
+    throw new GraphError(100, `Invalid control request: ${result.error.issues[0]?.path.join('.') ?? ''}`);
+  return result.data as z.output<S>;
+}

@@ -1,0 +1,67 @@
+import type { Customer } from './population.ts';
+import type { SendMessage } from './send-schema.ts';
+import type { PricingCategory, StatusName } from './statuses.ts';
+
+/** An outbound message the emulator accepted, with the statuses it has reported so far. */
+export interface SentMessage {
+  readonly id: string;
+  readonly to: string;
+  /** Index of the customer in `emulator.customers`, undefined for an unknown recipient. */
+  readonly customerIndex: number | undefined;
+  readonly type: SendMessage['type'];
+  readonly category: PricingCategory;
+  readonly template: string | undefined;
+  /** Graph API version from the request URL. */
+  readonly version: string | undefined;
+  readonly at: Date;
+  readonly request: SendMessage;
+  readonly statuses: StatusName[];
+}
+
+const KEEP = 100_000;
+
+/** What happened on the Graph side: accepted sends, inbound ids (for mark-as-read), error counts. */
+export class Journal {
+  private readonly sentList: SentMessage[] = [];
+  private readonly sentById = new Map<string, SentMessage>();
+  private readonly inbound = new Map<string, number>();
+  private readonly lastOutbound = new Map<number, string>();
+  readonly requests = { total: 0, accepted: 0, errors: {} as Record<string, number> };
+  readonly readReceipts: string[] = [];
+  pinChanges = 0;
+
+  recordSent(message: SentMessage): void {
+    this.sentList.push(message);
+    this.sentById.set(message.id, message);
+    if (message.customerIndex !== undefined) this.lastOutbound.set(message.customerIndex, message.id);
+    if (this.sentList.length > KEEP) {
+      const old = this.sentList.shift();
+      if (old) this.sentById.delete(old.id);
+    }
+  }
+
+  recordStatus(id: string, status: StatusName): void {
+    this.sentById.get(id)?.statuses.push(status);
+  }
+
+  recordInbound(id: string, customer: Customer): void {
+    this.inbound.set(id, customer.index);
+    if (this.inbound.size > KEEP) this.inbound.delete(this.inbound.keys().next().value as string);
+  }
+
+  isInbound(id: string): boolean {
+    return this.inbound.has(id);
+  }
+
+  lastOutboundTo(customer: Customer): string | undefined {
+    return this.lastOutbound.get(customer.index);
+  }
+
+  recordError(code: number): void {
+    this.requests.errors[code] = (this.requests.errors[code] ?? 0) + 1;
+  }
+
+  sent(): readonly SentMessage[] {
+    return [...this.sentList];
+  }
+}

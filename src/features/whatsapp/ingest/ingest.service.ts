@@ -1,0 +1,280 @@
+import { associatedData, seal, type AeadKey } from '../../../lib/crypto/aead.ts';
+import type { Clock } from '../../../lib/clock.ts';
+import { newId } from '../../../lib/ids.ts';
+import { parseInput } from '../../../lib/validation.ts';
+import type { Db } from '../../../db/database.ts';
+import type { Channel } from '../../channels/channels.service.ts';
+import type { ContactUpserter } from '../../contacts/contact-upsert.ts';
+import type { Keyring } from '../../keys/keyring.ts';
+import * as repo from '../../messages/messages.repository.ts';
+import { wamidKey as hashWamid } from '../../messages/wamid.ts';
+import type { Tenant } from '../../tenants/tenants.service.ts';
+import {
+  messagesValue,
+  userPreferencesValue,
+  type Envelope,
+  type InboundMessage,
+  type MessagesValue,
+  type StatusUpdate,
+  type UserPreferencesValue,
+} from './webhook.schema.ts';
+
+export interface IngestStats {
+  messages: number;
+  duplicates: number;
+  statuses: number;
+  preferences: number;
+  errors: number;
+  other: number;
+}
+
+const MEDIA_TYPES = new Set(['image', 'audio', 'video', 'document', 'sticker']);
+const STATUS_RANK = ['accepted', 'sent', 'delivered', 'read', 'played'];
+const WINDOW_MS = 24 * 3600 * 1000;
+
+/**
+ * Turns one verified webhook delivery into durable rows, inside the caller's transaction: customers
+ * upserted, messages encrypted under each customer's key (deduplicated by wamid), conversations and
+ * their service windows, statuses, consent events, media fetch jobs. Nothing readable is stored.
+ */
+export function createIngestService(deps: {
+  keyring: Pick<Keyring, 'indexKey' | 'tenantKey'>;
+  upsertContact: ContactUpserter;
+  clock: Clock;
+}) {
+  const { keyring, clock } = deps;
+
+  const wamidKey = (tenant: Tenant, wamid: string) => hashWamid(keyring, tenant.id, wamid);
+
+  async function sealForTenant(tenant: Tenant, table: string, id: string, value: unknown): Promise<Buffer> {
+    const key = await keyring.tenantKey(tenant.id, 'restricted');
+    return seal(key, Buffer.from(JSON.stringify(value)), associatedData(tenant.id, table, 'payload', id));
+  }
+
+  async function touchConversation(trx: Db, tenant: Tenant, channel: Channel, contactId: string, at: Date) {
+    const now = clock.now().toISOString();
+    const existing = await repo.findConversation(trx, tenant.id, channel.id, contactId);
+    const window = new Date(at.getTime() + WINDOW_MS).toISOString();
+    if (!existing) {
+      const id = newId('cv');
+      await repo.insertConversation(trx, {
+        id,
+        tenant_id: tenant.id,
+        contact_id: contactId,
+        channel_id: channel.id,
+        last_inbound_at: at.toISOString(),
+        window_expires_at: window,
+        unread: 1,
+        updated_at: now,
+      });
+      return id;
+    }
+    const later = !existing.last_inbound_at || existing.last_inbound_at < at.toISOString();
+    await repo.updateConversation(trx, existing.id, {
+      ...(later ? { last_inbound_at: at.toISOString(), window_expires_at: window } : {}),
+      unread: existing.unread + 1,
+      updated_at: now,
+    });
+    return existing.id;
+  }
+
+  async function storeMessage(
+    trx: Db,
+    tenant: Tenant,
+    channel: Channel,
+    value: MessagesValue,
+    m: InboundMessage,
+  ) {
+    const contact = value.contacts?.find(
+      (c) => (m.from && c.wa_id === m.from) || (m.from_user_id && c.user_id === m.from_user_id),
+    );
+    const identity = {
+      userId: m.from_user_id ?? contact?.user_id,
+      waId: m.from ?? contact?.wa_id,
+      profileName: contact?.profile?.name,
+    };
+    if (!identity.userId && !identity.waId) return 'skipped' as const;
+    const { contactId, key } = await deps.upsertContact(trx, tenant, identity);
+    const sentAt = new Date(Number(m.timestamp) * 1000);
+    const conversationId = await touchConversation(trx, tenant, channel, contactId, sentAt);
+    const id = newId('ms');
+    const stored = await repo.insertMessageOnce(trx, {
+      id,
+      tenant_id: tenant.id,
+      conversation_id: conversationId,
+      contact_id: contactId,
+      direction: 'inbound',
+      type: m.type,
+      wamid_key: await wamidKey(tenant, m.id),
+      content_ct: sealContent(key, tenant, id, m),
+      status: 'received',
+      error_code: null,
+      sent_at: sentAt.toISOString(),
+      created_at: clock.now().toISOString(),
+    });
+    if (!stored) return 'duplicate' as const;
+    const media = MEDIA_TYPES.has(m.type) ? (m[m.type] as { id?: unknown } | undefined) : undefined;
+    if (media && typeof media.id === 'string')
+      await enqueueMediaFetch(trx, tenant, channel, id, contactId, m.type, media);
+    return 'stored' as const;
+  }
+
+  async function enqueueMediaFetch(
+    trx: Db,
+    tenant: Tenant,
+    channel: Channel,
+    messageId: string,
+    contactId: string,
+    type: string,
+    media: object,
+  ) {
+    const outboxId = newId('ob');
+    const now = clock.now().toISOString();
+    const mediaId = (media as { id: string }).id;
+    await repo.enqueueOnce(trx, {
+      id: outboxId,
+      tenant_id: tenant.id,
+      kind: 'media_fetch',
+      idempotency_key: `media_fetch:${tenant.id}:${mediaId}`,
+      payload_ct: await sealForTenant(tenant, 'outbox', outboxId, {
+        channelId: channel.id,
+        messageId,
+        contactId,
+        type,
+        media,
+      }),
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+
+  async function storeStatus(trx: Db, tenant: Tenant, s: StatusUpdate) {
+    const key = await wamidKey(tenant, s.id);
+    // A send interrupted before its wamid was recorded is matched through the id we passed to Meta.
+    if (s.biz_opaque_callback_data?.startsWith('ms_')) {
+      await trx
+        .updateTable('messages')
+        .set({ wamid_key: key })
+        .where('tenant_id', '=', tenant.id)
+        .where('id', '=', s.biz_opaque_callback_data)
+        .where('direction', '=', 'outbound')
+        .where('status', 'in', ['sending', 'send_unknown'])
+        .execute();
+    }
+    const fresh = await repo.insertStatusOnce(trx, {
+      tenant_id: tenant.id,
+      wamid_key: key,
+      status: s.status,
+      at: new Date(Number(s.timestamp) * 1000).toISOString(),
+      error_code: s.errors?.[0]?.code ?? null,
+      pricing_category: s.pricing?.category ?? null,
+      created_at: clock.now().toISOString(),
+    });
+    if (!fresh) return;
+    const rank = STATUS_RANK.indexOf(s.status);
+    if (s.status === 'failed') await repo.setMessageStatus(trx, tenant.id, key, STATUS_RANK, 'failed');
+    else if (rank > 0) await repo.setMessageStatus(trx, tenant.id, key, STATUS_RANK.slice(0, rank), s.status);
+  }
+
+  async function storePreferences(trx: Db, tenant: Tenant, value: UserPreferencesValue, stats: IngestStats) {
+    for (const p of value.user_preferences) {
+      const name = value.contacts?.find((c) => c.wa_id === p.wa_id)?.profile?.name;
+      const { contactId, key } = await deps.upsertContact(trx, tenant, {
+        userId: p.user_id,
+        waId: p.wa_id,
+        profileName: name,
+      });
+      const id = newId('ce');
+      await repo.insertConsentEvent(trx, {
+        id,
+        tenant_id: tenant.id,
+        contact_id: contactId,
+        purpose: 'marketing',
+        event: p.value === 'stop' ? 'opt_out' : 'opt_in',
+        source: 'user_preferences',
+        evidence_ct: seal(
+          key,
+          Buffer.from(JSON.stringify(p)),
+          associatedData(tenant.id, 'consent_events', 'evidence', id),
+        ),
+        at: new Date(p.timestamp * 1000).toISOString(),
+        created_at: clock.now().toISOString(),
+      });
+      stats.preferences++;
+    }
+  }
+
+  async function storeChannelEvent(
+    trx: Db,
+    tenant: Tenant,
+    channel: Channel,
+    kind: string,
+    code: number | null,
+    payload: unknown,
+  ) {
+    const id = newId('ev');
+    await repo.insertChannelEvent(trx, {
+      id,
+      tenant_id: tenant.id,
+      channel_id: channel.id,
+      kind,
+      code,
+      payload_ct: await sealForTenant(tenant, 'channel_events', id, payload),
+      created_at: clock.now().toISOString(),
+    });
+  }
+
+  return {
+    /** Stores everything in one delivery; throws (rolling back the caller's transaction) on a bad part. */
+    async process(trx: Db, tenant: Tenant, channel: Channel, delivery: Envelope): Promise<IngestStats> {
+      const stats: IngestStats = {
+        messages: 0,
+        duplicates: 0,
+        statuses: 0,
+        preferences: 0,
+        errors: 0,
+        other: 0,
+      };
+      for (const entry of delivery.entry) {
+        for (const change of entry.changes) {
+          if (change.field === 'messages') {
+            const value = parseInput(messagesValue, change.value);
+            for (const m of value.messages ?? []) {
+              const outcome = await storeMessage(trx, tenant, channel, value, m);
+              if (outcome === 'stored') stats.messages++;
+              if (outcome === 'duplicate') stats.duplicates++;
+            }
+            for (const s of value.statuses ?? []) {
+              await storeStatus(trx, tenant, s);
+              stats.statuses++;
+            }
+            for (const e of value.errors ?? []) {
+              await storeChannelEvent(trx, tenant, channel, 'error', e.code, e);
+              stats.errors++;
+            }
+          } else if (change.field === 'user_preferences') {
+            await storePreferences(trx, tenant, parseInput(userPreferencesValue, change.value), stats);
+          } else {
+            await storeChannelEvent(trx, tenant, channel, `field:${change.field}`, null, change.value);
+            stats.other++;
+          }
+        }
+      }
+      return stats;
+    },
+  };
+}
+
+export type IngestService = ReturnType<typeof createIngestService>;
+
+function sealContent(key: AeadKey, tenant: Tenant, messageId: string, message: InboundMessage): Buffer {
+  return seal(
+    key,
+    Buffer.from(JSON.stringify(message)),
+    associatedData(tenant.id, 'messages', 'content', messageId),
+  );
+}
