@@ -51,7 +51,9 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
   const vault = createVault({ keyring });
   const codec = createContactCodec({ vault, keyring });
   const sqliteFile =
-    config.database.kind === 'sqlite' && config.database.file !== ':memory:' ? config.database.file : undefined;
+    config.database.kind === 'sqlite' && config.database.file !== ':memory:'
+      ? config.database.file
+      : undefined;
   const audit = createAuditService({ db, dialect: database.dialect, keyring, vault, sqliteFile, ...deps });
   const tenants = createTenantService({ db, keyring, clock: deps.clock });
   const contacts = createContactService({ db, keyring, codec, audit, clock: deps.clock });

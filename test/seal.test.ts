@@ -26,7 +26,10 @@ for (const target of databaseTargets()) {
       contactId = (await t.runtime.contacts.create(tenant, customer!, testOperator)).id;
       app = buildApp(t.runtime);
       // A probe route over the real service, standing in for the feature routes built later.
-      app.get('/probe/contact', async () => (await t.runtime.contacts.getById(tenant, contactId, testReveal)).id);
+      app.get(
+        '/probe/contact',
+        async () => (await t.runtime.contacts.getById(tenant, contactId, testReveal)).id,
+      );
     });
     after(async () => {
       await app.close();
@@ -41,7 +44,10 @@ for (const target of databaseTargets()) {
       await t.runtime.seal();
       await assert.rejects(t.runtime.contacts.getById(tenant, contactId, testReveal), SealedError);
       await assert.rejects(t.runtime.contacts.findByPhone(tenant, customer!.phone, testReveal), SealedError);
-      await assert.rejects(t.runtime.contacts.create(tenant, fakeCustomers(2, 6)[1]!, testOperator), SealedError);
+      await assert.rejects(
+        t.runtime.contacts.create(tenant, fakeCustomers(2, 6)[1]!, testOperator),
+        SealedError,
+      );
       const res = await app.inject('/probe/contact');
       assert.equal(res.statusCode, 503);
       assert.equal(res.json<{ error: { code: string } }>().error.code, 'sealed');

@@ -53,7 +53,10 @@ for (const target of databaseTargets()) {
       await setColumn(ids.bob, 'name_ct', await column(ids.alice, 'name_ct'));
       await assert.rejects(t.runtime.contacts.getById(acme, ids.bob, testReveal), DecryptionError);
       await setColumn(ids.bob, 'name_ct', original);
-      assert.equal((await t.runtime.contacts.getById(acme, ids.bob, testReveal)).profileName, bob.profileName);
+      assert.equal(
+        (await t.runtime.contacts.getById(acme, ids.bob, testReveal)).profileName,
+        bob.profileName,
+      );
     });
 
     test('a ciphertext copied to another column of the same row fails to open', async () => {

@@ -22,7 +22,8 @@ for (const target of databaseTargets()) {
     before(async () => {
       t = await startTestRuntime(target);
       tenant = await t.runtime.tenants.create({ slug: 'acme', name: 'Acme', expectedContacts: 10_000 });
-      for (const customer of customers) ids.push((await t.runtime.contacts.create(tenant, customer, testOperator)).id);
+      for (const customer of customers)
+        ids.push((await t.runtime.contacts.create(tenant, customer, testOperator)).id);
       for (const customer of customers.slice(0, 20))
         await t.runtime.contacts.findByPhone(tenant, customer.phone, testReveal);
     });
@@ -65,7 +66,9 @@ for (const target of databaseTargets()) {
 
     test('no phone number, name or e-mail reaches the logs, even through requests and errors', async () => {
       const app = buildApp(t.runtime);
-      app.post('/test/contacts', (request) => t.runtime.contacts.create(tenant, request.body as never, testOperator));
+      app.post('/test/contacts', (request) =>
+        t.runtime.contacts.create(tenant, request.body as never, testOperator),
+      );
       app.post('/test/find', async (request) => {
         const { phone } = request.body as { phone: string };
         return maskedAll(await t.runtime.contacts.findByPhone(tenant, phone, testReveal));

@@ -54,13 +54,17 @@ export function createContactUpserter(deps: {
     if (keys.user && !row.user_key) patch.user_key = keys.user;
     if (keys.wa && !row.wa_key) {
       patch.wa_key = keys.wa;
-      if (!row.phone_ct && identity.waId) Object.assign(patch, await codec.encrypt(tenant, row.id, key, { phone: `+${identity.waId}` }));
+      if (!row.phone_ct && identity.waId)
+        Object.assign(patch, await codec.encrypt(tenant, row.id, key, { phone: `+${identity.waId}` }));
     }
     if (identity.profileName && codec.decrypt(tenant, key, row).profileName !== identity.profileName) {
       Object.assign(patch, await codec.encrypt(tenant, row.id, key, { profileName: identity.profileName }));
     }
     if (Object.keys(patch).length > 0) {
-      await repo.updateContact(trx, tenant.id, row.id, { ...patch, updated_at: deps.clock.now().toISOString() });
+      await repo.updateContact(trx, tenant.id, row.id, {
+        ...patch,
+        updated_at: deps.clock.now().toISOString(),
+      });
     }
     return { contactId: row.id, key, created: false };
   };

@@ -70,7 +70,13 @@ export function createContactService(deps: {
   const { db, keyring, codec } = deps;
 
   /** Appends one `sensitive_read` per returned contact (the keys are already in the cache). */
-  async function recordReveal(trx: Db, tenant: Tenant, ctx: RevealContext, rows: repo.ContactRow[], shown: Contact[]) {
+  async function recordReveal(
+    trx: Db,
+    tenant: Tenant,
+    ctx: RevealContext,
+    rows: repo.ContactRow[],
+    shown: Contact[],
+  ) {
     const ids = new Set(shown.map((c) => c.id));
     const events = [];
     for (const row of rows.filter((r) => ids.has(r.id))) {
@@ -137,9 +143,14 @@ export function createContactService(deps: {
    * Stores several customers in one transaction (all or nothing). Encryption happens before the
    * transaction opens; a duplicate identity aborts the whole batch with ConflictError.
    */
-  async function createMany(tenant: Tenant, inputs: CreateContactInput[], actor: AuditActor): Promise<Contact[]> {
+  async function createMany(
+    tenant: Tenant,
+    inputs: CreateContactInput[],
+    actor: AuditActor,
+  ): Promise<Contact[]> {
     const prepared: PreparedContact[] = [];
-    for (const input of inputs) prepared.push(await prepareContact(tenant, input));
+    for (const input of inputs)
+      prepared.push(await prepareContact(tenant, parseInput(createContactInput, input)));
     await db.transaction().execute(async (trx) => {
       for (const p of prepared) {
         const existing = await repo.findByIdentityKeys(trx, tenant.id, p.identity);

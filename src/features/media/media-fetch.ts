@@ -59,7 +59,8 @@ export function createMediaFetcher(deps: {
     const channel = await deps.channels.get(p.channelId);
     for (let attempt = 0; attempt < 3; attempt++) {
       const info = await deps.graph.getMedia(channel, p.media.id).catch((error: unknown) => {
-        if (error instanceof GraphApiError && error.handling === 'invalid') throw new PermanentJobError(error.message);
+        if (error instanceof GraphApiError && error.handling === 'invalid')
+          throw new PermanentJobError(error.message);
         throw error;
       });
       const limit = MEDIA_LIMITS[p.type] ?? MEDIA_LIMITS.document!;
@@ -87,7 +88,10 @@ export function createMediaFetcher(deps: {
         done(null, chunk);
       },
     });
-    await deps.blobs.put(job.tenantId, blobId, body, [meter, createEncryptStream(key, blobAd(job.tenantId, blobId))]);
+    await deps.blobs.put(job.tenantId, blobId, body, [
+      meter,
+      createEncryptStream(key, blobAd(job.tenantId, blobId)),
+    ]);
     const expected = info.sha256 ?? p.media.sha256;
     const digest = hash.digest();
     if (expected && !matchesDigest(digest, expected)) {

@@ -8,9 +8,16 @@ import type { BlobStore } from './blob-store.ts';
 import { blobAd } from './media-fetch.ts';
 
 /** Decrypts stored media on the fly for an authorised download; nothing is written in the clear. */
-export function createMediaService(deps: { db: Db; keyring: Pick<Keyring, 'openContactKey'>; blobs: BlobStore }) {
+export function createMediaService(deps: {
+  db: Db;
+  keyring: Pick<Keyring, 'openContactKey'>;
+  blobs: BlobStore;
+}) {
   return {
-    async open(tenantId: string, mediaId: string): Promise<{ mimeType: string; size: number; stream: Readable }> {
+    async open(
+      tenantId: string,
+      mediaId: string,
+    ): Promise<{ mimeType: string; size: number; stream: Readable }> {
       const media = await deps.db
         .selectFrom('media')
         .selectAll()
@@ -20,7 +27,12 @@ export function createMediaService(deps: { db: Db; keyring: Pick<Keyring, 'openC
       if (!media) throw new NotFoundError('Media');
       const contact = await contactsRepo.findById(deps.db, tenantId, media.contact_id);
       if (!contact?.key_wrapped) throw new NotFoundError('Media');
-      const key = await deps.keyring.openContactKey(tenantId, contact.id, contact.key_version, contact.key_wrapped);
+      const key = await deps.keyring.openContactKey(
+        tenantId,
+        contact.id,
+        contact.key_version,
+        contact.key_wrapped,
+      );
       const stream = deps.blobs
         .get(tenantId, mediaId)
         .pipe(createDecryptStream(() => key, blobAd(tenantId, mediaId)));

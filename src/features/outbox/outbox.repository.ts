@@ -7,7 +7,12 @@ import type { Db, Dialect } from '../../db/database.ts';
 export async function claimDue(db: Db, dialect: Dialect, now: string, leaseUntil: string, limit: number) {
   return db
     .updateTable('outbox')
-    .set((eb) => ({ status: 'running', next_attempt_at: leaseUntil, attempts: eb('attempts', '+', 1), updated_at: now }))
+    .set((eb) => ({
+      status: 'running',
+      next_attempt_at: leaseUntil,
+      attempts: eb('attempts', '+', 1),
+      updated_at: now,
+    }))
     .where('id', 'in', (eb) => {
       const due = eb
         .selectFrom('outbox')
@@ -23,7 +28,11 @@ export async function claimDue(db: Db, dialect: Dialect, now: string, leaseUntil
 }
 
 export async function markDone(db: Db, id: string, now: string): Promise<void> {
-  await db.updateTable('outbox').set({ status: 'done', last_error: null, updated_at: now }).where('id', '=', id).execute();
+  await db
+    .updateTable('outbox')
+    .set({ status: 'done', last_error: null, updated_at: now })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function markRetry(db: Db, id: string, at: string, error: string, now: string): Promise<void> {
@@ -35,7 +44,11 @@ export async function markRetry(db: Db, id: string, at: string, error: string, n
 }
 
 export async function markFailed(db: Db, id: string, error: string, now: string): Promise<void> {
-  await db.updateTable('outbox').set({ status: 'failed', last_error: error, updated_at: now }).where('id', '=', id).execute();
+  await db
+    .updateTable('outbox')
+    .set({ status: 'failed', last_error: error, updated_at: now })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function countByStatus(db: Db, kind: string) {

@@ -60,7 +60,13 @@ export function createOutboxWorker(deps: {
     const handler = deps.handlers[row.kind];
     try {
       if (!handler) throw new PermanentJobError(`no handler for ${row.kind}`);
-      await handler({ id: row.id, tenantId: row.tenant_id, kind: row.kind, attempts: row.attempts, payload: await payloadOf(row) });
+      await handler({
+        id: row.id,
+        tenantId: row.tenant_id,
+        kind: row.kind,
+        attempts: row.attempts,
+        payload: await payloadOf(row),
+      });
       await repo.markDone(db, row.id, now());
     } catch (error) {
       const message = error instanceof Error ? error.message.slice(0, 300) : 'unknown error';
@@ -69,7 +75,8 @@ export function createOutboxWorker(deps: {
         deps.logger.warn({ job: row.id, kind: row.kind }, `outbox job failed for good: ${message}`);
         return;
       }
-      const delay = error instanceof RetryJobError ? error.delayMs : Math.min(3600_000, 1000 * 2 ** row.attempts);
+      const delay =
+        error instanceof RetryJobError ? error.delayMs : Math.min(3600_000, 1000 * 2 ** row.attempts);
       await repo.markRetry(db, row.id, new Date(clock.now().getTime() + delay).toISOString(), message, now());
     }
   }

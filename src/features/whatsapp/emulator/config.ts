@@ -71,7 +71,12 @@ export const emulatorSettings = z
           .max(7 * 24 * 3_600_000)
           .default(7 * 24 * 3_600_000),
         /** Ceiling of one backoff step, so a long outage is not followed by hours of silence. */
-        maxDelayMs: z.number().int().min(1).max(24 * 3_600_000).default(15 * 60_000),
+        maxDelayMs: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 3_600_000)
+          .default(15 * 60_000),
         timeoutMs: z.number().int().min(10).max(600_000).default(10_000),
       })
       .default({}),

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { request, type Dispatcher } from 'undici';
+import { FormData, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { GraphApiError } from './graph-errors.ts';
 
@@ -119,6 +119,31 @@ export function createGraphClient(options: { base: string; version: string; disp
         body: res.body as unknown as Readable,
         length: Number.isFinite(length) ? length : undefined,
       };
+    },
+
+    /** Uploads a file for sending by id (never by public link); returns Meta's media id. */
+    async uploadMedia(
+      creds: GraphCredentials,
+      file: Buffer,
+      mimeType: string,
+      filename: string,
+    ): Promise<string> {
+      const form = new FormData();
+      form.set('messaging_product', 'whatsapp');
+      form.set('type', mimeType);
+      form.set('file', new Blob([file], { type: mimeType }), filename);
+      const res = await request(`${root}/${creds.phoneNumberId}/media`, {
+        method: 'POST',
+        dispatcher: options.dispatcher,
+        headers: { authorization: `Bearer ${creds.accessToken}` },
+        body: form,
+      });
+      const json = safeJson(await res.body.text());
+      if (res.statusCode >= 400) throw toError(json, res.statusCode);
+      const parsed = z.object({ id: z.string().min(1).max(200) }).safeParse(json);
+      if (!parsed.success)
+        throw new GraphApiError(-1, 'Unexpected Graph API answer', 'upload', res.statusCode);
+      return parsed.data.id;
     },
 
     setTwoStepPin(creds: GraphCredentials, pin: string): Promise<unknown> {

@@ -69,7 +69,7 @@ export const userPreference = z
     user_id: bsuid.optional(),
     category: z.string().max(64),
     value: z.enum(['stop', 'resume']),
-    timestamp: z.number().int().nonnegative(),
+    timestamp: z.number().int().nonnegative().max(99_999_999_999),
   })
   .passthrough();
 
