@@ -91,7 +91,10 @@ const suite: BenchSuite = {
       await sql`analyze`.execute(runtime.database.db);
 
       // Warm both paths, then alternate: encrypted, plain, encrypted, plain.
-      await lookupLatencies((p) => runtime.contacts.findByPhone(tenant, p, BENCH_REVEAL).then((r) => r.length), 1);
+      await lookupLatencies(
+        (p) => runtime.contacts.findByPhone(tenant, p, BENCH_REVEAL).then((r) => r.length),
+        1,
+      );
       await lookupLatencies((p) => plain.findByPhone(p).then((r) => r.length), 1);
       const ours: number[] = [];
       const base: number[] = [];

@@ -2,7 +2,6 @@ import type { Clock } from '../../lib/clock.ts';
 import type { AeadKey } from '../../lib/crypto/aead.ts';
 import { ConflictError, KeyNotFoundError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
-import { newId } from '../../lib/ids.ts';
 import type { Db } from '../../db/database.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { revealReason, type AuditActor } from '../audit/audit.schema.ts';

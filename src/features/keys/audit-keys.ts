@@ -50,7 +50,7 @@ export function createAuditKeys(deps: {
 
   return {
     /** The signer of the newest active audit key version; SealedError while sealed. */
-    async signer(tenantId: string): Promise<AuditSigner> {
+    signer: async (tenantId: string): Promise<AuditSigner> => {
       if (deps.provider.isSealed()) throw new SealedError();
       const rows = await repo.listTenantKeys(deps.db, tenantId, 'audit');
       const active = rows.filter((r) => r.status === 'active').at(-1);
@@ -60,7 +60,7 @@ export function createAuditKeys(deps: {
     },
 
     /** Every version of the tenant's audit public key, with the re-derived key when unsealed. */
-    async publicKeys(tenantId: string): Promise<AuditPublicKey[]> {
+    publicKeys: async (tenantId: string): Promise<AuditPublicKey[]> => {
       const rows = await repo.listTenantKeys(deps.db, tenantId, 'audit');
       const sealed = deps.provider.isSealed();
       return rows.map((r) => {
@@ -80,7 +80,7 @@ export function createAuditKeys(deps: {
       });
     },
 
-    clear(): void {
+    clear: (): void => {
       privateKeys.clear();
     },
   };
