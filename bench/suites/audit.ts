@@ -2,6 +2,7 @@
 // transaction, as real actions append) with the sequencer chaining and checkpointing as it goes, and
 // verifying a log of 1,000,000 entries end to end (chain, Merkle roots, 1,000 checkpoint signatures,
 // stored nodes, head), built beforehand through a bulk path that writes them already chained.
+import SQLite from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -148,8 +149,50 @@ async function buildLog(runtime: Runtime, tenant: Tenant): Promise<void> {
   );
 }
 
+/**
+ * Baselines on the same file, through a bare better-sqlite3 connection: the commit rate of one-row
+ * transactions into a copy of the audit table (the floor under `append_own_tx_per_s`), and the time to
+ * read the 1M entries of the verified tenant without hashing anything (the floor under `verify_1m_s`).
+ */
+function baselines(file: string, tenantId: string): { commitPerS: number; scanS: number } {
+  const db = new SQLite(file);
+  try {
+    db.exec('create table bench_commit as select * from audit_entries where 0');
+    for (const column of ['id', 'tenant_id, actor_id', 'tenant_id, target_id'])
+      db.exec(`create index bench_commit_${column.replace(/\W+/g, '_')} on bench_commit (${column})`);
+    const insert = db.prepare(
+      "insert into bench_commit (id, tenant_id, time, actor_type, actor_id, action, target_type, target_id, outcome, reason_ct, policy_ids, client_ip, request_id) values (?, 't', '2026-01-01T00:00:00.000Z', 'operator', ?, 'sensitive_read', 'contact', ?, 'success', ?, '[]', '192.0.2.10', ?)",
+    );
+    const blob = Buffer.alloc(61, 7);
+    const start = performance.now();
+    for (let i = 0; i < APPENDS; i++)
+      insert.run(`ae_${i}`, `op_${i % 50}`, `ct_${i % 10_000}`, blob, `rq_${i}`);
+    const commitPerS = (APPENDS * 1000) / (performance.now() - start);
+    const scan = db
+      .prepare(
+        'select seq, hash, id, time, actor_type, actor_id, action, target_type, target_id, outcome, ' +
+          'reason_ct, detail_ct, subject_id, policy_ids, client_ip, request_id from audit_entries ' +
+          'where tenant_id = ? and seq > ? order by seq limit 10000',
+      )
+      .raw(true);
+    const scanStart = performance.now();
+    for (let after = -1; ;) {
+      const rows = scan.all(tenantId, after) as unknown[][];
+      if (rows.length < 10_000) break;
+      after = rows.at(-1)![0] as number;
+    }
+    return { commitPerS, scanS: (performance.now() - scanStart) / 1000 };
+  } finally {
+    db.close();
+  }
+}
+
 const suite: BenchSuite = {
   name: 'audit',
+  baselines: {
+    'audit.append_own_tx_per_s': ['baseline.sqlite_commit_per_s'],
+    'audit.verify_1m_s': ['baseline.sqlite_scan_1m_s'],
+  },
   async run() {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatvault-bench-audit-'));
     await initLocalKeys(dataDir, { shares: 3, threshold: 2, now: new Date(), autoUnseal: true });
@@ -172,6 +215,7 @@ const suite: BenchSuite = {
       const { user, system } = process.cpuUsage(cpu);
       if (!result.ok || result.entries !== LOG_SIZE)
         throw new Error(`verification failed: ${result.problem?.message}`);
+      const floor = baselines(path.join(dataDir, 'chatvault.db'), big.id);
       return {
         'audit.append_per_s': append.marginal,
         'audit.append_own_tx_per_s': append.wall,
@@ -179,6 +223,8 @@ const suite: BenchSuite = {
         // CPU seconds this process spent verifying: wall time on a shared machine includes waiting.
         'audit.verify_1m_cpu_s': (user + system) / 1e6,
         'audit.verify_checkpoints': result.checkpoints,
+        'baseline.sqlite_commit_per_s': floor.commitPerS,
+        'baseline.sqlite_scan_1m_s': floor.scanS,
       };
     } finally {
       await runtime.close();

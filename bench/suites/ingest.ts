@@ -9,16 +9,28 @@ import { startServer, type RunningServer } from '../../src/server.ts';
 import { metaJson, sign, textMessage, PHONE_NUMBER_ID, WABA_ID } from '../../test/support/meta.ts';
 import { closedLoop, openLoop, type LoadRequest } from '../lib/http-load.ts';
 import type { BenchSuite } from '../lib/suite.ts';
+import { startPlainIngest } from './ingest-plain.ts';
 
 const APP_SECRET = 'bench-app-secret-0123456789';
 const CUSTOMERS = 5_000;
 
-async function startIngestServer(env: Record<string, string>): Promise<{ server: RunningServer; path: string; cleanup: () => Promise<void> }> {
+async function startIngestServer(
+  env: Record<string, string>,
+): Promise<{ server: RunningServer; path: string; cleanup: () => Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatvault-bench-ingest-'));
   await initLocalKeys(dataDir, { shares: 3, threshold: 2, now: new Date(), autoUnseal: true });
-  const config = loadConfig({ CHATVAULT_DATA_DIR: dataDir, CHATVAULT_PORT: '0', CHATVAULT_LOG_LEVEL: 'warn', ...env });
+  const config = loadConfig({
+    CHATVAULT_DATA_DIR: dataDir,
+    CHATVAULT_PORT: '0',
+    CHATVAULT_LOG_LEVEL: 'warn',
+    ...env,
+  });
   const server = await startServer(config, () => undefined);
-  const tenant = await server.runtime.tenants.create({ slug: 'bench', name: 'Bench', expectedContacts: 100_000 });
+  const tenant = await server.runtime.tenants.create({
+    slug: 'bench',
+    name: 'Bench',
+    expectedContacts: 100_000,
+  });
   const channel = await server.runtime.channels.add(tenant, {
     appSecret: APP_SECRET,
     verifyToken: 'bench-verify-token',
@@ -41,7 +53,12 @@ function delivery(webhookPath: string, run: string) {
   return (i: number): LoadRequest => {
     const c = i % CUSTOMERS;
     const body = metaJson(
-      textMessage(`86139${String(10_000_000 + c)}`, `Customer ${c}`, `wamid.${run}.${i}`, `Message ${i} from the bench`),
+      textMessage(
+        `86139${String(10_000_000 + c)}`,
+        `Customer ${c}`,
+        `wamid.${run}.${i}`,
+        `Message ${i} from the bench`,
+      ),
     );
     return {
       path: webhookPath,
@@ -57,7 +74,9 @@ async function measure(env: Record<string, string>, withLatency: boolean) {
   try {
     await closedLoop(origin, delivery(webhookPath, 'warm'), { concurrency: 32, seconds: 2 });
     const sustained = await closedLoop(origin, delivery(webhookPath, 'max'), { concurrency: 64, seconds: 6 });
-    const paced = withLatency ? await openLoop(origin, delivery(webhookPath, 'paced'), { rate: 1000, seconds: 5 }) : undefined;
+    const paced = withLatency
+      ? await openLoop(origin, delivery(webhookPath, 'paced'), { rate: 1000, seconds: 5 })
+      : undefined;
     return { sustained, paced };
   } finally {
     await cleanup();
@@ -68,9 +87,19 @@ const suite: BenchSuite = {
   name: 'ingest',
   baselines: { 'ingest.msgs_per_s': ['ingest.plain_msgs_per_s'] },
   async run() {
+    const plain = await startPlainIngest(APP_SECRET);
+    let plainRate: number;
+    try {
+      await closedLoop(plain.url, delivery(plain.path, 'warm'), { concurrency: 32, seconds: 2 });
+      plainRate = (await closedLoop(plain.url, delivery(plain.path, 'max'), { concurrency: 64, seconds: 6 }))
+        .perSecond;
+    } finally {
+      await plain.close();
+    }
     const sqlite = await measure({}, true);
     const metrics: Record<string, number> = {
       'ingest.msgs_per_s': sqlite.sustained.perSecond,
+      'ingest.plain_msgs_per_s': plainRate,
       'ingest.p50_ms_at_1000': sqlite.paced!.p50,
       'ingest.p99_ms_at_1000': sqlite.paced!.p99,
       'ingest.errors': sqlite.sustained.errors + sqlite.paced!.errors,

@@ -15,6 +15,7 @@ interface Pending<T> {
 export function createGroupCommitter(db: Db, maxBatch = 200) {
   let queue: Pending<unknown>[] = [];
   let draining = false;
+  let scheduled = false;
   const counters = { transactions: 0, items: 0, fallbacks: 0 };
 
   async function runAlone(item: Pending<unknown>): Promise<void> {
@@ -63,7 +64,14 @@ export function createGroupCommitter(db: Db, maxBatch = 200) {
     submit<T>(work: (trx: Db) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve, reject } as Pending<unknown>);
-        if (!draining) void drain();
+        // Start on the next turn of the event loop, so every request read in this turn joins the batch.
+        if (!draining && !scheduled) {
+          scheduled = true;
+          setImmediate(() => {
+            scheduled = false;
+            void drain();
+          });
+        }
       });
     },
   };

@@ -90,9 +90,16 @@ export function createContactCodec(deps: { vault: Vault; keyring: Pick<Keyring, 
         out.email_bidx = f.email === null ? null : await this.emailIndex(tenant, f.email);
       }
       if (f.attributes !== undefined) {
-        out.attributes_ct = vault.seal(key, ref(tenant, 'attributes', rowId), JSON.stringify(f.attributes));
+        const empty = Object.keys(f.attributes).length === 0;
+        out.attributes_ct = empty
+          ? null
+          : vault.seal(key, ref(tenant, 'attributes', rowId), JSON.stringify(f.attributes));
       }
       return out;
+    },
+
+    decryptName(tenant: Tenant, key: AeadKey, row: Pick<ContactsTable, 'id' | 'name_ct'>): string | null {
+      return row.name_ct ? vault.openText(key, ref(tenant, 'name', row.id), row.name_ct) : null;
     },
 
     decryptPhone(tenant: Tenant, key: AeadKey, row: Pick<ContactsTable, 'id' | 'phone_ct'>): string | null {

@@ -57,7 +57,7 @@ export function createContactUpserter(deps: {
       if (!row.phone_ct && identity.waId)
         Object.assign(patch, await codec.encrypt(tenant, row.id, key, { phone: `+${identity.waId}` }));
     }
-    if (identity.profileName && codec.decrypt(tenant, key, row).profileName !== identity.profileName) {
+    if (identity.profileName && codec.decryptName(tenant, key, row) !== identity.profileName) {
       Object.assign(patch, await codec.encrypt(tenant, row.id, key, { profileName: identity.profileName }));
     }
     if (Object.keys(patch).length > 0) {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type {
   ChannelEventsTable,
@@ -17,6 +18,28 @@ export async function insertMessageOnce(db: Db, row: MessagesTable): Promise<boo
     .returning('id')
     .executeTakeFirst();
   return inserted !== undefined;
+}
+
+/**
+ * Records an inbound message on the customer's conversation in one statement: created if new, else
+ * its last-inbound time and service window move forward (never back) and its unread count grows.
+ */
+export async function touchConversationOnInbound(db: Db, row: ConversationsTable): Promise<string> {
+  const later = sql<boolean>`conversations.last_inbound_at is null or conversations.last_inbound_at < excluded.last_inbound_at`;
+  const result = await db
+    .insertInto('conversations')
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(['tenant_id', 'channel_id', 'contact_id']).doUpdateSet({
+        last_inbound_at: sql`case when ${later} then excluded.last_inbound_at else conversations.last_inbound_at end`,
+        window_expires_at: sql`case when ${later} then excluded.window_expires_at else conversations.window_expires_at end`,
+        unread: sql`conversations.unread + 1`,
+        updated_at: sql`excluded.updated_at`,
+      }),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return result.id;
 }
 
 export async function findConversation(db: Db, tenantId: string, channelId: string, contactId: string) {

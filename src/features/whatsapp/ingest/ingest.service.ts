@@ -52,30 +52,16 @@ export function createIngestService(deps: {
   }
 
   async function touchConversation(trx: Db, tenant: Tenant, channel: Channel, contactId: string, at: Date) {
-    const now = clock.now().toISOString();
-    const existing = await repo.findConversation(trx, tenant.id, channel.id, contactId);
-    const window = new Date(at.getTime() + WINDOW_MS).toISOString();
-    if (!existing) {
-      const id = newId('cv');
-      await repo.insertConversation(trx, {
-        id,
-        tenant_id: tenant.id,
-        contact_id: contactId,
-        channel_id: channel.id,
-        last_inbound_at: at.toISOString(),
-        window_expires_at: window,
-        unread: 1,
-        updated_at: now,
-      });
-      return id;
-    }
-    const later = !existing.last_inbound_at || existing.last_inbound_at < at.toISOString();
-    await repo.updateConversation(trx, existing.id, {
-      ...(later ? { last_inbound_at: at.toISOString(), window_expires_at: window } : {}),
-      unread: existing.unread + 1,
-      updated_at: now,
+    return repo.touchConversationOnInbound(trx, {
+      id: newId('cv'),
+      tenant_id: tenant.id,
+      contact_id: contactId,
+      channel_id: channel.id,
+      last_inbound_at: at.toISOString(),
+      window_expires_at: new Date(at.getTime() + WINDOW_MS).toISOString(),
+      unread: 1,
+      updated_at: clock.now().toISOString(),
     });
-    return existing.id;
   }
 
   async function storeMessage(
