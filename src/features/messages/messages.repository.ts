@@ -42,26 +42,8 @@ export async function touchConversationOnInbound(db: Db, row: ConversationsTable
   return result.id;
 }
 
-export async function findConversation(db: Db, tenantId: string, channelId: string, contactId: string) {
-  return db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('channel_id', '=', channelId)
-    .where('contact_id', '=', contactId)
-    .executeTakeFirst();
-}
-
 export async function insertConversation(db: Db, row: ConversationsTable): Promise<void> {
   await db.insertInto('conversations').values(row).execute();
-}
-
-export async function updateConversation(
-  db: Db,
-  id: string,
-  patch: Partial<ConversationsTable>,
-): Promise<void> {
-  await db.updateTable('conversations').set(patch).where('id', '=', id).execute();
 }
 
 /** Records a status once (Meta repeats deliveries); returns false when it was already known. */
