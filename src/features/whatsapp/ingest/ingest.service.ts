@@ -28,6 +28,8 @@ export interface IngestStats {
   other: number;
 }
 
+/** Meta's media ids are opaque tokens; anything else cannot be fetched and is kept only in the message. */
+const MEDIA_ID = /^[A-Za-z0-9_.-]{1,200}$/;
 const MEDIA_TYPES = new Set(['image', 'audio', 'video', 'document', 'sticker']);
 const STATUS_RANK = ['accepted', 'sent', 'delivered', 'read', 'played'];
 const WINDOW_MS = 24 * 3600 * 1000;
@@ -100,7 +102,7 @@ export function createIngestService(deps: {
     });
     if (!stored) return 'duplicate' as const;
     const media = MEDIA_TYPES.has(m.type) ? (m[m.type] as { id?: unknown } | undefined) : undefined;
-    if (media && typeof media.id === 'string')
+    if (media && typeof media.id === 'string' && MEDIA_ID.test(media.id))
       await enqueueMediaFetch(trx, tenant, channel, id, contactId, m.type, media);
     return 'stored' as const;
   }

@@ -8,6 +8,8 @@ const id = z.string().min(1).max(512);
 const digits = z.string().regex(/^\d{5,20}$/);
 const bsuid = z.string().min(3).max(160);
 const unixSeconds = z.string().regex(/^\d{1,12}$/);
+/** Meta's names (types, fields, statuses, categories): lower-case words, stored as plain text. */
+const word = (max: number) => z.string().regex(new RegExp(`^[a-z][a-z0-9_-]{0,${max - 1}}$`));
 
 export const webhookContact = z
   .object({
@@ -26,7 +28,7 @@ export const inboundMessage = z
     from: digits.optional(),
     from_user_id: bsuid.optional(),
     timestamp: unixSeconds,
-    type: z.string().min(1).max(64),
+    type: word(64),
   })
   .passthrough();
 export type InboundMessage = z.infer<typeof inboundMessage>;
@@ -36,7 +38,7 @@ const metaError = z.object({ code: z.number().int() }).passthrough();
 export const statusUpdate = z
   .object({
     id,
-    status: z.string().min(1).max(32),
+    status: word(32),
     timestamp: unixSeconds,
     recipient_id: z.string().max(64).optional(),
     biz_opaque_callback_data: z.string().max(512).optional(),
@@ -92,9 +94,7 @@ export const envelope = z
           .object({
             id: z.string().max(64),
             changes: z
-              .array(
-                z.object({ field: z.string().min(1).max(64), value: z.record(z.unknown()) }).passthrough(),
-              )
+              .array(z.object({ field: word(64), value: z.record(z.unknown()) }).passthrough())
               .max(1000),
           })
           .passthrough(),
