@@ -28,7 +28,7 @@ function startServerProcess(env: Record<string, string>): Promise<ChildProcess> 
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('listening on')) resolve(child);
     });

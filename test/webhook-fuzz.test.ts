@@ -78,16 +78,16 @@ function seedDelivery(i: number): Json {
         ],
       },
       'user_preferences',
-    ) as Json;
+    );
   }
   if (i % 5 === 4)
     return messagesDelivery({
       statuses: [{ id: `wamid.S${i}`, status: 'delivered', timestamp: '1750030073', recipient_id: wa }],
-    }) as Json;
+    });
   return messagesDelivery({
     contacts: [{ profile: { name: `Name ${i}` }, wa_id: wa }],
     messages: [pick],
-  }) as Json;
+  });
 }
 
 /** Applies 1–4 random mutations anywhere in the tree. */
@@ -95,9 +95,17 @@ function mutate(value: Json, random: () => number): Json {
   const clone = JSON.parse(JSON.stringify(value)) as Json;
   const paths: Array<{ parent: Json[] | Record<string, Json>; key: string | number }> = [];
   const walk = (node: Json) => {
-    if (Array.isArray(node)) node.forEach((child, i) => (paths.push({ parent: node, key: i }), walk(child)));
-    else if (node && typeof node === 'object')
-      for (const [k, child] of Object.entries(node)) (paths.push({ parent: node, key: k }), walk(child));
+    if (Array.isArray(node)) {
+      node.forEach((child, i) => {
+        paths.push({ parent: node, key: i });
+        walk(child);
+      });
+    } else if (node && typeof node === 'object') {
+      for (const [k, child] of Object.entries(node)) {
+        paths.push({ parent: node, key: k });
+        walk(child);
+      }
+    }
   };
   walk(clone);
   const n = 1 + Math.floor(random() * 4);

@@ -22,7 +22,12 @@ export async function closedLoop(
   const worker = async () => {
     while (performance.now() < end) {
       const req = next(i++);
-      const res = await pool.request({ method: 'POST', path: req.path, headers: req.headers, body: req.body });
+      const res = await pool.request({
+        method: 'POST',
+        path: req.path,
+        headers: req.headers,
+        body: req.body,
+      });
       await res.body.dump();
       if (res.statusCode === 200) done++;
       else errors++;
@@ -52,15 +57,22 @@ export async function openLoop(
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const req = next(i);
     inflight.push(
-      pool.request({ method: 'POST', path: req.path, headers: req.headers, body: req.body }).then(async (res) => {
-        await res.body.dump();
-        if (res.statusCode !== 200) errors++;
-        latencies.push(performance.now() - due);
-      }),
+      pool
+        .request({ method: 'POST', path: req.path, headers: req.headers, body: req.body })
+        .then(async (res) => {
+          await res.body.dump();
+          if (res.statusCode !== 200) errors++;
+          latencies.push(performance.now() - due);
+        }),
     );
   }
   await Promise.all(inflight);
   const elapsed = (performance.now() - start) / 1000;
   await pool.close();
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, achieved: total / elapsed };
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+    achieved: total / elapsed,
+  };
 }

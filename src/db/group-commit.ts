@@ -63,7 +63,7 @@ export function createGroupCommitter(db: Db, maxBatch = 200) {
     /** Runs `work` inside a shared transaction; resolves after that transaction has committed. */
     submit<T>(work: (trx: Db) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ work, resolve, reject } as Pending<unknown>);
+        queue.push({ work, resolve, reject });
         // Start on the next turn of the event loop, so every request read in this turn joins the batch.
         if (!draining && !scheduled) {
           scheduled = true;

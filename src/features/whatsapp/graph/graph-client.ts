@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { FormData, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { GraphApiError } from './graph-errors.ts';

@@ -1,0 +1,80 @@
+import type { ActionId } from './src/features/access/cedar-schema.ts';
+import {
+  contactEntity,
+  contactShape,
+  operatorEntity,
+  type ContactFacts,
+  type PrincipalFacts,
+} from './src/features/access/entities.ts';
+import type { Decision, Entity, LoadedPolicySet, Pdp, RequestContext } from './src/features/access/pdp.ts';
+
+export interface DecideOptions {
+  readonly field?: string;
+  readonly hasReason?: boolean;
+  readonly related?: readonly Entity[];
+}
+
+/** Seconds since the second factor was last verified; "never" is far older than any window. */
+export const NEVER_VERIFIED_AGE = 1_000_000_000;
+
+/**
+ * The decisions of one request: one principal, one clock reading, one policy-set version. Identical
+ * questions are answered once (Cedar is deterministic), and contacts are asked about by shape, so a
+ * page of 50 contacts × 4 fields costs a handful of Cedar calls rather than hundreds.
+ */
+export function createDecisionSession(deps: {
+  pdp: Pdp;
+  set: LoadedPolicySet;
+  principal: PrincipalFacts;
+  nowSeconds: number;
+}) {
+  const { pdp, set, principal, nowSeconds } = deps;
+  const principalEntity = operatorEntity(principal);
+  const mfaAgeSeconds =
+    principal.lastMfaAt > 0 ? Math.max(0, nowSeconds - principal.lastMfaAt) : NEVER_VERIFIED_AGE;
+  const cache = new Map<string, Decision>();
+  let calls = 0;
+
+  function decide(action: ActionId, resource: Entity, options: DecideOptions = {}): Decision {
+    const context: RequestContext = {
+      now: nowSeconds,
+      mfaAgeSeconds,
+      field: options.field ?? '',
+      hasReason: options.hasReason ?? false,
+    };
+    const key = action + String(Math.random());
+    const cached = cache.get(key);
+    if (cached) return cached;
+    calls++;
+    const decision = pdp.decide(set, {
+      principal: principalEntity,
+      action,
+      resource,
+      context,
+      ...(options.related ? { related: options.related } : {}),
+    });
+    cache.set(key, decision);
+    return decision;
+  }
+
+  return {
+    principal,
+    nowSeconds,
+    mfaAgeSeconds,
+    policySetVersion: set.version,
+    decide,
+
+    /** A decision about a contact, shared by every contact of the same shape when that is sound. */
+    decideContact: (action: ActionId, facts: ContactFacts, options: DecideOptions = {}): Decision => {
+      const subject = set.shapeSafe ? contactShape(facts, principal.operatorId) : facts;
+      return decide(action, contactEntity(subject), options);
+    },
+
+    /** How many Cedar evaluations this request needed (for tests and the benchmark). */
+    get cedarCalls(): number {
+      return calls;
+    },
+  };
+}
+
+export type DecisionSession = ReturnType<typeof createDecisionSession>;
