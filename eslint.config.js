@@ -8,6 +8,7 @@ export default tseslint.config(
       '.chatvault',
       '.chatvault-demo',
       'bench/results',
+      'bench/.scratch',
       'dist',
       'web/dist',
       'coverage',
