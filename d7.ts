@@ -71,7 +71,7 @@ export function createDecisionSession(deps: {
     },
 
     /** How many Cedar evaluations this request needed (for tests and the benchmark). */
-    cedarCalls: 0,
+    cedarCalls: (): number => calls,
   };
 }
 

@@ -3,6 +3,7 @@ import { ID_PATTERN, newId } from './lib/ids.ts';
 import { mapError } from './http/error-mapper.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { accessRoutes } from './features/access/access.routes.ts';
+import { channelRoutes } from './features/channels/channels.routes.ts';
 import { registerAuth } from './features/auth/index.ts';
 import { systemRoutes } from './features/system/system.routes.ts';
 import { webhookRoutes } from './features/whatsapp/ingest/webhook.routes.ts';
@@ -39,6 +40,14 @@ export function buildApp(runtime: Runtime): FastifyInstance {
   });
   systemRoutes(app, runtime);
   accessRoutes(app, { access: runtime.access, tenants: runtime.tenants });
+  channelRoutes(app, {
+    db: runtime.database.db,
+    channels: runtime.channels,
+    tenants: runtime.tenants,
+    graph: runtime.graph,
+    audit: runtime.audit,
+    clock: runtime.clock,
+  });
   webhookRoutes(app, {
     channels: runtime.channels,
     tenants: runtime.tenants,

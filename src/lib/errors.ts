@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'integrity_failed'
   | 'unavailable'
   | 'window_closed'
+  | 'upstream_failed'
   | 'internal';
 
 export class AppError extends Error {

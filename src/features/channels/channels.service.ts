@@ -68,6 +68,17 @@ export function createChannelService(deps: { db: Db; keyring: Pick<Keyring, 'ten
     };
   }
 
+  /** The channel with its secrets (cached in memory until `forget()`); NotFound for any unknown id. */
+  async function get(id: string): Promise<Channel> {
+    const cached = cache.get(id);
+    if (cached) return cached;
+    const row = await repo.findChannel(db, id);
+    if (!row) throw new NotFoundError('Channel');
+    const channel = await toChannel(row);
+    cache.set(id, channel);
+    return channel;
+  }
+
   return {
     async add(tenant: Tenant, input: unknown): Promise<MaskedChannel> {
       const config = parseInput(channelConfig, input);
@@ -92,14 +103,12 @@ export function createChannelService(deps: { db: Db; keyring: Pick<Keyring, 'ten
       return maskChannel(await toChannel(row));
     },
 
-    /** The channel with its secrets (cached in memory until `forget()`); NotFound for any unknown id. */
-    async get(id: string): Promise<Channel> {
-      const cached = cache.get(id);
-      if (cached) return cached;
-      const row = await repo.findChannel(db, id);
-      if (!row) throw new NotFoundError('Channel');
-      const channel = await toChannel(row);
-      cache.set(id, channel);
+    get,
+
+    /** The channel of this tenant, or NotFound (another tenant's channel id answers 404 too). */
+    async getForTenant(tenantId: string, id: string): Promise<Channel> {
+      const channel = await get(id);
+      if (channel.tenantId !== tenantId) throw new NotFoundError('Channel');
       return channel;
     },
 

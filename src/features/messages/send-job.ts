@@ -119,27 +119,27 @@ export function createSendJob(deps: {
       case 'throughput':
       case 'retry':
         await setStatus(messageId, 'queued');
-        throw new RetryJobError(`Meta ${error.code}`, Math.min(60_000, 1000 * 2 ** job.attempts));
+        throw new RetryJobError(`Meta ${error.metaCode}`, Math.min(60_000, 1000 * 2 ** job.attempts));
       case 'pair_rate':
         await setStatus(messageId, 'queued');
-        throw new RetryJobError(`Meta ${error.code}`, pairRateBackoffSeconds(job.attempts) * 1000);
+        throw new RetryJobError(`Meta ${error.metaCode}`, pairRateBackoffSeconds(job.attempts) * 1000);
       case 'token_problem':
         await setStatus(messageId, 'queued');
         deps.logger.error(
-          { channel: p.channelId, code: error.code },
+          { channel: p.channelId, code: error.metaCode },
           'Graph API rejected the access token; rotate it',
         );
-        throw new RetryJobError(`Meta ${error.code}: token problem`, 15 * 60_000);
+        throw new RetryJobError(`Meta ${error.metaCode}: token problem`, 15 * 60_000);
       case 'opted_out':
         await recordOptOut(job.tenantId, p.contactId);
-        await setStatus(messageId, 'failed', error.code);
-        throw new PermanentJobError(`Meta ${error.code}: recipient opted out`);
+        await setStatus(messageId, 'failed', error.metaCode);
+        throw new PermanentJobError(`Meta ${error.metaCode}: recipient opted out`);
       case 'undeliverable':
-        await setStatus(messageId, 'undeliverable', error.code);
-        throw new PermanentJobError(`Meta ${error.code}: undeliverable`);
+        await setStatus(messageId, 'undeliverable', error.metaCode);
+        throw new PermanentJobError(`Meta ${error.metaCode}: undeliverable`);
       default:
-        await setStatus(messageId, 'failed', error.code);
-        throw new PermanentJobError(`Meta ${error.code}: ${error.handling}`);
+        await setStatus(messageId, 'failed', error.metaCode);
+        throw new PermanentJobError(`Meta ${error.metaCode}: ${error.handling}`);
     }
   }
 }

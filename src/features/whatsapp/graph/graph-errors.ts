@@ -1,3 +1,5 @@
+import { AppError } from '../../../lib/errors.ts';
+
 /** What to do about a Graph API error, decided by its code (never its title or HTTP status). */
 export type GraphErrorHandling =
   | 'retry' // temporary: back off and try again
@@ -48,17 +50,17 @@ export function handlingFor(code: number): GraphErrorHandling {
 }
 
 /** A Graph API error answer, carrying Meta's code and details (never the token or the request body). */
-export class GraphApiError extends Error {
-  readonly code: number;
-  readonly details: string;
+export class GraphApiError extends AppError {
+  readonly metaCode: number;
+  /** Meta's `error_data.details` (never shown to end users verbatim; useful for operators). */
+  readonly metaDetails: string;
   readonly httpStatus: number;
   readonly handling: GraphErrorHandling;
 
   constructor(code: number, title: string, details: string, httpStatus: number) {
-    super(`Graph API error ${code}: ${title}`);
-    this.name = 'GraphApiError';
-    this.code = code;
-    this.details = details;
+    super(502, 'upstream_failed', `Graph API error ${code}: ${title}`, { metaCode: code });
+    this.metaCode = code;
+    this.metaDetails = details;
     this.httpStatus = httpStatus;
     this.handling = handlingFor(code);
   }
