@@ -3,6 +3,9 @@ import { ID_PATTERN, newId } from './lib/ids.ts';
 import { mapError } from './http/error-mapper.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { accessRoutes } from './features/access/access.routes.ts';
+import { tenantResource } from './features/access/entities.ts';
+import { auditRoutes } from './features/audit/audit.routes.ts';
+import { requireActor } from './http/actor.ts';
 import { channelRoutes } from './features/channels/channels.routes.ts';
 import { registerAuth } from './features/auth/index.ts';
 import { systemRoutes } from './features/system/system.routes.ts';
@@ -40,6 +43,16 @@ export function buildApp(runtime: Runtime): FastifyInstance {
   });
   systemRoutes(app, runtime);
   accessRoutes(app, { access: runtime.access, tenants: runtime.tenants });
+  auditRoutes(app, {
+    audit: runtime.audit,
+    // The auditor's API goes through the same policy decision point as everything else.
+    authorize: async (request) => {
+      const session = await runtime.access.session(requireActor(request));
+      const resource = tenantResource('AuditLog', session.actor.tenantId);
+      await session.enforce('readAudit', resource, { type: 'audit_log', id: session.actor.tenantId, what: 'Audit log' });
+      return { tenantId: session.actor.tenantId, actorId: session.actor.id };
+    },
+  });
   channelRoutes(app, {
     db: runtime.database.db,
     channels: runtime.channels,
