@@ -129,7 +129,7 @@ const suite: BenchSuite = {
             contactId: o.contact.id,
             assignedOperators: contacts.slice(0, 5).some((c) => c.id === o.contact.id) ? [operator.id] : [],
           });
-        return session.cedarCalls;
+        return session.cedarCalls();
       };
       const calls = await projectOnce();
 

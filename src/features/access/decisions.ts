@@ -70,10 +70,12 @@ export function createDecisionSession(deps: {
       return decide(action, contactEntity(subject), options);
     },
 
-    /** How many Cedar evaluations this request needed (for tests and the benchmark). */
-    get cedarCalls(): number {
-      return calls;
-    },
+    /**
+     * How many Cedar evaluations this request needed (for tests and the benchmark). A function, not
+     * a getter: on Node 20 an accessor in this per-request object literal made V8's optimizing
+     * compiler crash the process intermittently (Deoptimizer "unreachable code").
+     */
+    cedarCalls: (): number => calls,
   };
 }
 

@@ -134,9 +134,7 @@ export function createAccessSessions(deps: {
       policySetVersion: session.policySetVersion,
       decide: session.decide,
       decideContact: session.decideContact,
-      get cedarCalls() {
-        return session.cedarCalls;
-      },
+      cedarCalls: session.cedarCalls,
       actor,
       auditActor: { type: 'operator' as const, id: actor.id },
 
