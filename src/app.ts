@@ -49,7 +49,11 @@ export function buildApp(runtime: Runtime): FastifyInstance {
     authorize: async (request) => {
       const session = await runtime.access.session(requireActor(request));
       const resource = tenantResource('AuditLog', session.actor.tenantId);
-      await session.enforce('readAudit', resource, { type: 'audit_log', id: session.actor.tenantId, what: 'Audit log' });
+      await session.enforce('readAudit', resource, {
+        type: 'audit_log',
+        id: session.actor.tenantId,
+        what: 'Audit log',
+      });
       return { tenantId: session.actor.tenantId, actorId: session.actor.id };
     },
   });
