@@ -7,6 +7,7 @@ import { tenantResource } from './features/access/entities.ts';
 import { auditRoutes } from './features/audit/audit.routes.ts';
 import { requireActor } from './http/actor.ts';
 import { channelRoutes } from './features/channels/channels.routes.ts';
+import { mediaRoutes } from './features/media/media.routes.ts';
 import { registerAuth } from './features/auth/index.ts';
 import { systemRoutes } from './features/system/system.routes.ts';
 import { webhookRoutes } from './features/whatsapp/ingest/webhook.routes.ts';
@@ -56,6 +57,12 @@ export function buildApp(runtime: Runtime): FastifyInstance {
       });
       return { tenantId: session.actor.tenantId, actorId: session.actor.id };
     },
+  });
+  mediaRoutes(app, {
+    db: runtime.database.db,
+    access: runtime.access,
+    audit: runtime.audit,
+    media: runtime.media,
   });
   channelRoutes(app, {
     db: runtime.database.db,
