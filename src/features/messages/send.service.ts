@@ -10,6 +10,7 @@ import type { Tenant } from '../tenants/tenants.service.ts';
 import { outboundContent } from './outbound.schema.ts';
 import { pendingWamidKey } from './wamid.ts';
 import * as repo from './messages.repository.ts';
+import { newOutboxRow } from '../outbox/outbox-row.ts';
 
 /**
  * Queues an outbound message: encrypted under the customer's key, with an outbox row in the same
@@ -64,7 +65,6 @@ export function createSendService(deps: {
       );
       const restricted = await keyring.tenantKey(tenant.id, 'restricted');
       const messageId = newId('ms');
-      const outboxId = newId('ob');
       const at = now.toISOString();
       const wamidKey = await pendingWamidKey(keyring, tenant.id, messageId);
       const conversationId = await db.transaction().execute(async (trx) => {
@@ -102,24 +102,13 @@ export function createSendService(deps: {
             created_at: at,
           })
           .execute();
-        const payload = { channelId, messageId, contactId };
-        await repo.enqueueOnce(trx, {
-          id: outboxId,
-          tenant_id: tenant.id,
+        const job = {
+          tenantId: tenant.id,
           kind: 'send_message',
-          idempotency_key: `send_message:${messageId}`,
-          payload_ct: seal(
-            restricted,
-            Buffer.from(JSON.stringify(payload)),
-            associatedData(tenant.id, 'outbox', 'payload', outboxId),
-          ),
-          status: 'pending',
-          attempts: 0,
-          next_attempt_at: at,
-          last_error: null,
-          created_at: at,
-          updated_at: at,
-        });
+          idempotencyKey: `send_message:${messageId}`,
+          payload: { channelId, messageId, contactId },
+        };
+        await repo.enqueueOnce(trx, newOutboxRow(restricted, job, at));
         return cvId;
       });
       return { messageId, conversationId };

@@ -1,4 +1,5 @@
-import { associatedData, keyVersionOf, open } from '../../lib/crypto/aead.ts';
+import { keyVersionOf, open } from '../../lib/crypto/aead.ts';
+import { outboxPayloadAd } from './outbox-row.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Db, Dialect } from '../../db/database.ts';
@@ -51,7 +52,7 @@ export function createOutboxWorker(deps: {
 
   async function payloadOf(row: { id: string; tenant_id: string; payload_ct: Buffer }): Promise<unknown> {
     const key = await deps.keyring.tenantKey(row.tenant_id, 'restricted', keyVersionOf(row.payload_ct));
-    const clear = open(key, row.payload_ct, associatedData(row.tenant_id, 'outbox', 'payload', row.id));
+    const clear = open(key, row.payload_ct, outboxPayloadAd(row.tenant_id, row.id));
     return JSON.parse(clear.toString('utf8')) as unknown;
   }
 

@@ -7,6 +7,7 @@ import type { Channel } from '../../channels/channels.service.ts';
 import type { ContactUpserter } from '../../contacts/contact-upsert.ts';
 import type { Keyring } from '../../keys/keyring.ts';
 import * as repo from '../../messages/messages.repository.ts';
+import { newOutboxRow } from '../../outbox/outbox-row.ts';
 import { wamidKey as hashWamid } from '../../messages/wamid.ts';
 import type { Tenant } from '../../tenants/tenants.service.ts';
 import {
@@ -116,28 +117,15 @@ export function createIngestService(deps: {
     type: string,
     media: object,
   ) {
-    const outboxId = newId('ob');
-    const now = clock.now().toISOString();
     const mediaId = (media as { id: string }).id;
-    await repo.enqueueOnce(trx, {
-      id: outboxId,
-      tenant_id: tenant.id,
+    const job = {
+      tenantId: tenant.id,
       kind: 'media_fetch',
-      idempotency_key: `media_fetch:${tenant.id}:${mediaId}`,
-      payload_ct: await sealForTenant(tenant, 'outbox', outboxId, {
-        channelId: channel.id,
-        messageId,
-        contactId,
-        type,
-        media,
-      }),
-      status: 'pending',
-      attempts: 0,
-      next_attempt_at: now,
-      last_error: null,
-      created_at: now,
-      updated_at: now,
-    });
+      idempotencyKey: `media_fetch:${tenant.id}:${mediaId}`,
+      payload: { channelId: channel.id, messageId, contactId, type, media },
+    };
+    const restricted = await keyring.tenantKey(tenant.id, 'restricted');
+    await repo.enqueueOnce(trx, newOutboxRow(restricted, job, clock.now().toISOString()));
   }
 
   async function storeStatus(trx: Db, tenant: Tenant, s: StatusUpdate) {
