@@ -53,6 +53,39 @@ function nextNonce(file: FileCipher, last: boolean): Buffer {
 }
 
 /**
+ * Cuts `chunk` (from `from`) into segments of `pending.length` bytes and hands each to `onSegment`,
+ * always holding the latest full segment back in `pending`: only the end of the stream can say which
+ * segment is the last. Whole segments inside a chunk are passed without copying. Returns the new fill.
+ */
+function feedSegments(
+  chunk: Buffer,
+  from: number,
+  pending: Buffer,
+  fill: number,
+  onSegment: (segment: Buffer) => void,
+): number {
+  const size = pending.length;
+  let at = from;
+  while (at < chunk.length) {
+    if (fill === size) {
+      onSegment(pending);
+      fill = 0;
+    }
+    const left = chunk.length - at;
+    if (fill === 0 && left > size) {
+      onSegment(chunk.subarray(at, at + size));
+      at += size;
+      continue;
+    }
+    const n = Math.min(size - fill, left);
+    chunk.copy(pending, fill, at, at + n);
+    fill += n;
+    at += n;
+  }
+  return fill;
+}
+
+/**
  * A Transform that encrypts a byte stream for `key`, bound to `ad` (e.g. the blob id).
  * @example await pipeline(fs.createReadStream(src), createEncryptStream(key, ad), blobWriter)
  */
@@ -78,24 +111,7 @@ export function createEncryptStream(key: AeadKey, ad: Uint8Array): Transform {
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       try {
-        let at = 0;
-        while (at < chunk.length) {
-          if (fill === SEGMENT_SIZE) {
-            encryptSegment(this, pending, false);
-            fill = 0;
-          }
-          const left = chunk.length - at;
-          if (fill === 0 && left > SEGMENT_SIZE) {
-            // More input follows in this chunk, so this segment is not the last: no copy needed.
-            encryptSegment(this, chunk.subarray(at, at + SEGMENT_SIZE), false);
-            at += SEGMENT_SIZE;
-            continue;
-          }
-          const n = Math.min(SEGMENT_SIZE - fill, left);
-          chunk.copy(pending, fill, at, at + n);
-          fill += n;
-          at += n;
-        }
+        fill = feedSegments(chunk, 0, pending, fill, (segment) => encryptSegment(this, segment, false));
         done();
       } catch (err) {
         done(err as Error);
@@ -182,22 +198,10 @@ export function createDecryptStream(
           if (headerFill < STREAM_HEADER_SIZE) return done();
           file = openHeader();
         }
-        while (at < chunk.length) {
-          if (fill === ENCRYPTED_SEGMENT_SIZE) {
-            decryptSegment(this, file, pending, false);
-            fill = 0;
-          }
-          const left = chunk.length - at;
-          if (fill === 0 && left > ENCRYPTED_SEGMENT_SIZE) {
-            decryptSegment(this, file, chunk.subarray(at, at + ENCRYPTED_SEGMENT_SIZE), false);
-            at += ENCRYPTED_SEGMENT_SIZE;
-            continue;
-          }
-          const n = Math.min(ENCRYPTED_SEGMENT_SIZE - fill, left);
-          chunk.copy(pending, fill, at, at + n);
-          fill += n;
-          at += n;
-        }
+        const current = file;
+        fill = feedSegments(chunk, at, pending, fill, (segment) =>
+          decryptSegment(this, current, segment, false),
+        );
         done();
       } catch (err) {
         done(err as Error);
