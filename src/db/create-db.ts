@@ -1,7 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type DatabaseConnection,
+  type Driver,
+} from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database, Db, Dialect } from './database.ts';
@@ -42,7 +51,9 @@ export async function createDb(config: Pick<Config, 'database'>): Promise<DbHand
       sqlite.pragma('busy_timeout = 5000');
       sqlite.pragma('cache_size = -65536'); // 64 MiB page cache
       sqlite.pragma('mmap_size = 268435456');
-      return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+      return new Kysely<Database>({
+        dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+      });
     };
     const db = open();
     return handle(db, 'sqlite', target.file === ':memory:' ? db : open());
@@ -65,6 +76,22 @@ export async function createDb(config: Pick<Config, 'database'>): Promise<DbHand
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { ...handle(db, 'postgres', db), schema: target.schema };
+}
+
+/**
+ * Transactions take SQLite's write lock when they begin (`BEGIN IMMEDIATE`). A deferred transaction
+ * that reads first and writes later cannot wait for another process's writer: SQLite answers
+ * "database is locked" at once. Taking the lock up front lets busy_timeout queue the writers (the
+ * CLI and a running server share one database file).
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 /**
