@@ -9,12 +9,14 @@ import {
   SqliteDialect,
   sql,
   type DatabaseConnection,
+  type DatabaseIntrospector,
   type Driver,
 } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database, Db, Dialect } from './database.ts';
 import { migrations } from './migrations/index.ts';
+import { ScopedPostgresIntrospector } from './scoped-introspector.ts';
 
 export interface DbHandle {
   readonly db: Db;
@@ -74,8 +76,15 @@ export async function createDb(config: Pick<Config, 'database'>): Promise<DbHand
   });
   // A dropped connection must not crash the process; the next query reports the outage.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new ScopedPostgresDialect({ pool }) });
   return { ...handle(db, 'postgres', db), schema: target.schema };
+}
+
+/** PostgreSQL, introspecting only the schemas on our search path (see ScopedPostgresIntrospector). */
+class ScopedPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new ScopedPostgresIntrospector(db);
+  }
 }
 
 /**
