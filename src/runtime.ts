@@ -10,6 +10,7 @@ import { createChannelService } from './features/channels/channels.service.ts';
 import { createContactCodec } from './features/contacts/contact-codec.ts';
 import { createContactUpserter } from './features/contacts/contact-upsert.ts';
 import { createContactService } from './features/contacts/contacts.service.ts';
+import { createContactStore } from './features/contacts/contact-store.ts';
 import { createKeyring } from './features/keys/keyring.ts';
 import type { UnsealProgress } from './features/keys/key-provider.ts';
 import { createLocalProvider } from './features/keys/local-provider.ts';
@@ -56,7 +57,8 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
       : undefined;
   const audit = createAuditService({ db, dialect: database.dialect, keyring, vault, sqliteFile, ...deps });
   const tenants = createTenantService({ db, keyring, clock: deps.clock });
-  const contacts = createContactService({ db, keyring, codec, audit, clock: deps.clock });
+  const contactStore = createContactStore({ keyring, codec, clock: deps.clock });
+  const contacts = createContactService({ db, store: contactStore, codec, audit, clock: deps.clock });
   const operators = createOperatorService({ db, keyring, clock: deps.clock });
   const access = createAccess({ db, keyring, vault, audit, contacts, operators, ...deps });
   const auth = createAuth({
@@ -126,7 +128,9 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
     provider,
     keyring,
     vault,
+    codec,
     tenants,
+    contactStore,
     contacts,
     operators,
     access,

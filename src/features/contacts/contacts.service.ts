@@ -1,16 +1,15 @@
 import type { Clock } from '../../lib/clock.ts';
-import type { AeadKey } from '../../lib/crypto/aead.ts';
-import { ConflictError, KeyNotFoundError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Db } from '../../db/database.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { revealReason, type AuditActor } from '../audit/audit.schema.ts';
-import type { Keyring } from '../keys/keyring.ts';
 import type { Tenant } from '../tenants/tenants.service.ts';
 import { maskEmail, maskName, maskPhone } from '../vault/mask.ts';
 import { normalizeEmail, normalizePhone } from '../vault/normalize.ts';
 import type { ContactCodec, ContactFields } from './contact-codec.ts';
-import { createContactFactory, type PreparedContact } from './contact-factory.ts';
+import type { PreparedContact } from './contact-factory.ts';
+import type { ContactStore, OpenedContact } from './contact-store.ts';
 import * as repo from './contacts.repository.ts';
 import {
   contactFields,
@@ -21,6 +20,8 @@ import {
   type CreateContactInput,
 } from './contacts.schema.ts';
 
+export type { OpenedContact } from './contact-store.ts';
+
 /** A customer, decrypted in memory. Never logged; shown to staff masked unless revealed. */
 export interface Contact extends ContactFields {
   readonly id: string;
@@ -28,12 +29,6 @@ export interface Contact extends ContactFields {
   readonly tags: string[];
   readonly createdAt: string;
   readonly updatedAt: string;
-}
-
-/** A customer with the data key it was decrypted with (held in memory only). */
-export interface OpenedContact {
-  readonly contact: Contact;
-  readonly key: AeadKey;
 }
 
 /** What staff see by default. */
@@ -61,12 +56,12 @@ export interface RevealContext {
 
 export function createContactService(deps: {
   db: Db;
-  keyring: Pick<Keyring, 'newContactKey' | 'openContactKey'>;
+  store: ContactStore;
   codec: ContactCodec;
   audit: Pick<AuditService, 'appendMany'>;
   clock: Clock;
 }) {
-  const { db, keyring, codec } = deps;
+  const { db, store, codec } = deps;
 
   /** Appends one `sensitive_read` per returned contact (the keys are already in the cache). */
   async function recordReveal(
@@ -79,7 +74,7 @@ export function createContactService(deps: {
     const ids = new Set(shown.map((c) => c.id));
     const events = [];
     for (const row of rows.filter((r) => ids.has(r.id))) {
-      const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row));
+      const key = await store.keyFor(tenant, row);
       events.push({
         tenantId: tenant.id,
         actor: ctx.actor,
@@ -109,35 +104,6 @@ export function createContactService(deps: {
       return recordReveal(trx, tenant, ctx, rows, shown);
     });
   }
-  const prepareContact = createContactFactory({ keyring, codec, clock: deps.clock });
-
-  async function openRow(tenant: Tenant, row: repo.ContactRow): Promise<OpenedContact> {
-    const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row));
-    return { contact: await toContact(tenant, row, key), key };
-  }
-
-  async function toContact(tenant: Tenant, row: repo.ContactRow, openedKey?: AeadKey): Promise<Contact> {
-    const key = openedKey ?? (await keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row)));
-    return {
-      id: row.id,
-      tenantId: row.tenant_id,
-      ...codec.decrypt(tenant, key, row),
-      tags: JSON.parse(row.tags) as string[],
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    };
-  }
-
-  /** Blind-index candidates include false positives by design; decrypt and keep exact matches. */
-  async function exactPhoneMatches(tenant: Tenant, rows: repo.ContactRow[], e164: string) {
-    const matches: Contact[] = [];
-    for (const row of rows) {
-      const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row));
-      if (codec.decryptPhone(tenant, key, row) === e164) matches.push(await toContact(tenant, row, key));
-    }
-    return matches;
-  }
-
   /**
    * Stores several customers in one transaction (all or nothing). Encryption happens before the
    * transaction opens; a duplicate identity aborts the whole batch with ConflictError.
@@ -149,13 +115,9 @@ export function createContactService(deps: {
   ): Promise<Contact[]> {
     const prepared: PreparedContact[] = [];
     for (const input of inputs)
-      prepared.push(await prepareContact(tenant, parseInput(createContactInput, input)));
+      prepared.push(await store.prepare(tenant, parseInput(createContactInput, input)));
     await db.transaction().execute(async (trx) => {
-      for (const p of prepared) {
-        const existing = await repo.findByIdentityKeys(trx, tenant.id, p.identity);
-        if (existing.length > 0) throw new ConflictError('A contact with this identity already exists');
-        await repo.insertContact(trx, p.row);
-      }
+      await store.insert(trx, tenant, prepared);
       await deps.audit.appendMany(
         trx,
         prepared.map((p) => ({
@@ -184,7 +146,7 @@ export function createContactService(deps: {
       const [contact] = await reveal(tenant, ctx, async (trx) => {
         const row = await repo.findById(trx, tenant.id, id);
         if (!row) throw new NotFoundError('Contact');
-        return { rows: [row], shown: [await toContact(tenant, row)] };
+        return { rows: [row], shown: [await store.open(tenant, row)] };
       });
       return contact!;
     },
@@ -192,10 +154,9 @@ export function createContactService(deps: {
     /** Exact phone search: both phone indexes narrow to a handful of candidates, then decrypt and compare. */
     async findByPhone(tenant: Tenant, phone: string, ctx: RevealContext): Promise<Contact[]> {
       const e164 = normalizePhone(parseInput(phoneQuery, phone));
-      const idx = await codec.phoneIndexes(tenant, e164);
       return reveal(tenant, ctx, async (trx) => {
-        const rows = await repo.findByPhoneIndex(trx, tenant.id, idx.last4, idx.full);
-        return { rows, shown: await exactPhoneMatches(tenant, rows, e164) };
+        const { rows, matches } = await store.findByPhone(trx, tenant, e164);
+        return { rows, shown: matches };
       });
     },
 
@@ -207,9 +168,9 @@ export function createContactService(deps: {
         const rows = await repo.findByLast4Index(trx, tenant.id, index, 20_000);
         const matches: Contact[] = [];
         for (const row of rows) {
-          const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row));
+          const key = await store.keyFor(tenant, row);
           if (codec.decryptPhone(tenant, key, row)?.endsWith(value))
-            matches.push(await toContact(tenant, row, key));
+            matches.push(await store.open(tenant, row, key));
           if (matches.length >= MAX_LAST4_RESULTS) break;
         }
         return { rows, shown: matches };
@@ -221,7 +182,7 @@ export function createContactService(deps: {
       const index = await codec.emailIndex(tenant, normalized);
       return reveal(tenant, ctx, async (trx) => {
         const rows = await repo.findByEmailIndex(trx, tenant.id, index);
-        const contacts = await Promise.all(rows.map((row) => toContact(tenant, row)));
+        const contacts = await Promise.all(rows.map((row) => store.open(tenant, row)));
         return { rows, shown: contacts.filter((c) => c.email === normalized) };
       });
     },
@@ -237,7 +198,7 @@ export function createContactService(deps: {
       };
       if (!keys.user && !keys.wa) throw new ValidationError('An identity needs a userId or a waId');
       const [row] = await repo.findByIdentityKeys(db, tenant.id, keys);
-      return row ? toContact(tenant, row) : undefined;
+      return row ? store.open(tenant, row) : undefined;
     },
 
     /** Changes some fields; each is re-encrypted under the contact's current key. */
@@ -246,7 +207,7 @@ export function createContactService(deps: {
       return db.transaction().execute(async (trx) => {
         const row = await repo.findById(trx, tenant.id, id);
         if (!row) throw new NotFoundError('Contact');
-        const key = await keyring.openContactKey(tenant.id, id, row.key_version, keyOf(row));
+        const key = await store.keyFor(tenant, row);
         const columns = await codec.encrypt(tenant, id, key, {
           phone: v.phone !== undefined ? normalizePhone(v.phone) : undefined,
           profileName: v.profileName,
@@ -259,7 +220,7 @@ export function createContactService(deps: {
           updated_at: deps.clock.now().toISOString(),
         };
         await repo.updateContact(trx, tenant.id, id, updated);
-        return toContact(tenant, { ...row, ...updated });
+        return store.open(tenant, { ...row, ...updated });
       });
     },
 
@@ -270,14 +231,14 @@ export function createContactService(deps: {
      */
     async openPage(tenant: Tenant, page: { afterId?: string; limit: number }): Promise<OpenedContact[]> {
       const rows = await repo.listPage(db, tenant.id, page.afterId, page.limit);
-      return Promise.all(rows.map((row) => openRow(tenant, row)));
+      return Promise.all(rows.map((row) => store.openWithKey(tenant, row)));
     },
 
     /** For the access projection only (see `openPage`); NotFoundError outside the tenant. */
     async openOne(tenant: Tenant, id: string): Promise<OpenedContact> {
       const row = await repo.findById(db, tenant.id, id);
       if (!row) throw new NotFoundError('Contact');
-      return openRow(tenant, row);
+      return store.openWithKey(tenant, row);
     },
 
     count: (tenant: Tenant) => repo.countContacts(db, tenant.id),
@@ -285,12 +246,6 @@ export function createContactService(deps: {
 }
 
 export type ContactService = ReturnType<typeof createContactService>;
-
-/** The wrapped data key of a row; a shredded customer has none and can never be read again. */
-function keyOf(row: repo.ContactRow): Buffer {
-  if (!row.key_wrapped) throw new KeyNotFoundError(row.key_version);
-  return row.key_wrapped;
-}
 
 /** The default, masked view of a contact. */
 export function maskContact(contact: Contact): MaskedContact {

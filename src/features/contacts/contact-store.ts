@@ -1,0 +1,94 @@
+import type { Clock } from '../../lib/clock.ts';
+import type { AeadKey } from '../../lib/crypto/aead.ts';
+import { ConflictError, KeyNotFoundError } from '../../lib/errors.ts';
+import type { Db } from '../../db/database.ts';
+import type { Keyring } from '../keys/keyring.ts';
+import type { Tenant } from '../tenants/tenants.service.ts';
+import type { ContactCodec } from './contact-codec.ts';
+import { createContactFactory, type PreparedContact, type ValidContactInput } from './contact-factory.ts';
+import * as repo from './contacts.repository.ts';
+import type { Contact } from './contacts.service.ts';
+
+/** A stored contact opened with its data key (the key is kept for what the caller seals next). */
+export interface OpenedContact {
+  readonly contact: Contact;
+  readonly key: AeadKey;
+}
+
+/**
+ * The encrypted contact store: customers go in sealed under their own data key with blind indexes,
+ * and come out decrypted, exactly as the rows say. No policy and no audit here: the contact service
+ * decides who may ask and records what was revealed, inside the transaction it passes in.
+ */
+export function createContactStore(deps: {
+  keyring: Pick<Keyring, 'newContactKey' | 'openContactKey'>;
+  codec: ContactCodec;
+  clock: Clock;
+}) {
+  const { keyring, codec } = deps;
+  const prepare = createContactFactory({ keyring, codec, clock: deps.clock });
+
+  const keyFor = (tenant: Tenant, row: repo.ContactRow): Promise<AeadKey> =>
+    keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row));
+
+  async function open(tenant: Tenant, row: repo.ContactRow, openedKey?: AeadKey): Promise<Contact> {
+    const key = openedKey ?? (await keyFor(tenant, row));
+    return {
+      id: row.id,
+      tenantId: row.tenant_id,
+      ...codec.decrypt(tenant, key, row),
+      tags: JSON.parse(row.tags) as string[],
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  return {
+    /** Encrypts new customers (no database access: call it before the transaction opens). */
+    prepare: (tenant: Tenant, input: ValidContactInput): Promise<PreparedContact> => prepare(tenant, input),
+
+    /** Inserts prepared customers; an identity that already exists aborts with ConflictError. */
+    async insert(trx: Db, tenant: Tenant, prepared: readonly PreparedContact[]): Promise<void> {
+      for (const p of prepared) {
+        const existing = await repo.findByIdentityKeys(trx, tenant.id, p.identity);
+        if (existing.length > 0) throw new ConflictError('A contact with this identity already exists');
+        await repo.insertContact(trx, p.row);
+      }
+    },
+
+    keyFor,
+    open,
+
+    async openWithKey(tenant: Tenant, row: repo.ContactRow): Promise<OpenedContact> {
+      const key = await keyFor(tenant, row);
+      return { contact: await open(tenant, row, key), key };
+    },
+
+    /**
+     * Exact phone lookup of a normalised E.164 number: both blind indexes narrow the search to a
+     * handful of candidates (false positives by design), which are decrypted and compared.
+     */
+    async findByPhone(
+      db: Db,
+      tenant: Tenant,
+      e164: string,
+    ): Promise<{ rows: repo.ContactRow[]; matches: Contact[] }> {
+      const idx = await codec.phoneIndexes(tenant, e164);
+      const rows = await repo.findByPhoneIndex(db, tenant.id, idx.last4, idx.full);
+      const matches: Contact[] = [];
+      for (const row of rows) {
+        const contact = await open(tenant, row);
+        if (contact.phone === e164) matches.push(contact);
+      }
+      return { rows, matches };
+    },
+  };
+}
+
+export type ContactStore = ReturnType<typeof createContactStore>;
+
+/** The wrapped data key of a row; a shredded customer has none and can never be read again. */
+export function keyOf(row: repo.ContactRow): Buffer {
+  if (!row.key_wrapped) throw new KeyNotFoundError(row.key_version);
+  return row.key_wrapped;
+}
