@@ -67,10 +67,11 @@ async function run(): Promise<Record<string, number>> {
   const ad = associatedData(TENANT, 'contacts', 'phone', ROW);
   const sealed = seal(key, PAYLOAD, ad);
   const csAad = `${TENANT}|contacts|phone|${ROW}`;
+  // The package as shipped: its blind index is a slow hash unless `fastHash` is asked for. Measured
+  // once, on its own (it is ~10^4× slower); its fast-hash option runs in the alternating slices.
+  const ciphersweetDefault = await ciphersweetPeer('modern', PAYLOAD.toString(), csAad, 'default');
   const ciphersweet = await ciphersweetPeer('modern', PAYLOAD.toString(), csAad);
   const ciphersweetFips = await ciphersweetPeer('fips', PAYLOAD.toString(), csAad);
-  // Out of the box, ciphersweet's blind index is a slow hash; measured once, on its own (it is ~10^4× slower).
-  const ciphersweetDefault = await ciphersweetPeer('modern', PAYLOAD.toString(), csAad, 'default');
   const ciphersweetDefaultRate = await opsPerSecondAsync(ciphersweetDefault.encryptOnce, {
     warmupMs: 300,
     minMs: 2000,
@@ -111,11 +112,11 @@ async function run(): Promise<Record<string, number>> {
     'crypto.overhead_bytes': sealed.length - PAYLOAD.length,
     'crypto.blind_index_ops_per_s': fields.blindIndex,
     'baseline.raw_aes_gcm_ops_per_s': fields.raw,
-    'peer.ciphersweet_seal_ops_per_s': fields.ciphersweet,
-    'peer.ciphersweet_overhead_bytes': ciphersweet.overheadBytes,
-    'peer.ciphersweet_fips_seal_ops_per_s': fields.ciphersweetFips,
+    'peer.ciphersweet_seal_ops_per_s': ciphersweetDefaultRate,
+    'peer.ciphersweet_overhead_bytes': ciphersweetDefault.overheadBytes,
+    'peer.ciphersweet_fasthash_seal_ops_per_s': fields.ciphersweet,
+    'peer.ciphersweet_fips_fasthash_seal_ops_per_s': fields.ciphersweetFips,
     'peer.ciphersweet_fips_overhead_bytes': ciphersweetFips.overheadBytes,
-    'peer.ciphersweet_default_seal_ops_per_s': ciphersweetDefaultRate,
     'peer.aws_esdk_encrypt_ops_per_s': fields.esdk,
     'peer.aws_esdk_overhead_bytes': esdk.overheadBytes,
     'crypto.stream_mb_per_s': streams.ours / 1e6,
@@ -130,8 +131,8 @@ const suite: BenchSuite = {
     'crypto.seal_ops_per_s': [
       'baseline.raw_aes_gcm_ops_per_s',
       'peer.ciphersweet_seal_ops_per_s',
-      'peer.ciphersweet_fips_seal_ops_per_s',
-      'peer.ciphersweet_default_seal_ops_per_s',
+      'peer.ciphersweet_fasthash_seal_ops_per_s',
+      'peer.ciphersweet_fips_fasthash_seal_ops_per_s',
       'peer.aws_esdk_encrypt_ops_per_s',
     ],
     'crypto.stream_mb_per_s': ['baseline.raw_aes_gcm_mb_per_s'],
