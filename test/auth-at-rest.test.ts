@@ -119,7 +119,11 @@ for (const target of databaseTargets()) {
         'authn_login_success:success',
         'authn_mfa_fail:failure',
         'authn_mfa_success:success',
+        'authn_mfa_enabled:success',
+        'authn_recovery_code_used:success',
+        'authn_password_change:success',
         'authn_logout:success',
+        'user_created:success',
       ]) {
         assert.ok(seen.has(expected), expected);
       }
