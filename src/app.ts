@@ -1,10 +1,22 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ID_PATTERN, newId } from './lib/ids.ts';
 import { mapError } from './http/error-mapper.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { accessRoutes } from './features/access/access.routes.ts';
 import { tenantResource } from './features/access/entities.ts';
 import { auditRoutes } from './features/audit/audit.routes.ts';
+import { auditCheckRoutes } from './features/audit/verify.routes.ts';
+import { consoleRoutes } from './features/console/console.routes.ts';
+import { CONSOLE_DIST } from './features/console/build.ts';
+import { createContactSearch } from './features/contacts/contact-search.ts';
+import { createConversationMessages } from './features/conversations/conversation-messages.service.ts';
+import { conversationRoutes } from './features/conversations/conversations.routes.ts';
+import { createConversations } from './features/conversations/conversations.service.ts';
+import { createInboxSearch } from './features/conversations/search.service.ts';
+import { liveRoutes } from './features/live/live.routes.ts';
+import { createLiveFeed } from './features/live/live.service.ts';
+import { teamRoutes } from './features/team/team.routes.ts';
+import { createTeam } from './features/team/team.service.ts';
 import { requireActor } from './http/actor.ts';
 import { channelRoutes } from './features/channels/channels.routes.ts';
 import { mediaRoutes } from './features/media/media.routes.ts';
@@ -44,20 +56,23 @@ export function buildApp(runtime: Runtime): FastifyInstance {
   });
   systemRoutes(app, runtime);
   accessRoutes(app, { access: runtime.access, tenants: runtime.tenants });
-  auditRoutes(app, {
-    audit: runtime.audit,
-    // The auditor's API goes through the same policy decision point as everything else.
-    authorize: async (request) => {
-      const session = await runtime.access.session(requireActor(request));
-      const resource = tenantResource('AuditLog', session.actor.tenantId);
-      await session.enforce('readAudit', resource, {
-        type: 'audit_log',
-        id: session.actor.tenantId,
-        what: 'Audit log',
-      });
-      return { tenantId: session.actor.tenantId, actorId: session.actor.id };
-    },
-  });
+  // The auditor's API goes through the same policy decision point as everything else.
+  const authorizeAudit = async (
+    request: FastifyRequest,
+    action: 'readAudit' | 'verifyAudit' | 'exportAudit',
+  ) => {
+    const session = await runtime.access.session(requireActor(request));
+    const resource = tenantResource('AuditLog', session.actor.tenantId);
+    await session.enforce(action, resource, {
+      type: 'audit_log',
+      id: session.actor.tenantId,
+      what: 'Audit log',
+    });
+    return { tenantId: session.actor.tenantId, actorId: session.actor.id };
+  };
+  auditRoutes(app, { audit: runtime.audit, authorize: (request) => authorizeAudit(request, 'readAudit') });
+  auditCheckRoutes(app, { audit: runtime.audit, authorize: authorizeAudit });
+  registerConsoleApi(app, runtime);
   mediaRoutes(app, {
     db: runtime.database.db,
     access: runtime.access,
@@ -93,5 +108,48 @@ export function buildApp(runtime: Runtime): FastifyInstance {
     },
   });
   app.get('/api/openapi.json', () => openApiDocument);
+  consoleRoutes(app, { dir: CONSOLE_DIST });
   return app;
+}
+
+/** What the operator console works on: the inbox, search, the team and live updates. */
+function registerConsoleApi(app: FastifyInstance, runtime: Runtime): void {
+  const db = runtime.database.db;
+  const conversations = createConversations({
+    db,
+    contacts: runtime.contacts,
+    audit: runtime.audit,
+    clock: runtime.clock,
+  });
+  conversationRoutes(app, {
+    access: runtime.access,
+    tenants: runtime.tenants,
+    conversations,
+    messages: createConversationMessages({
+      db,
+      conversations,
+      contacts: runtime.contacts,
+      keyring: runtime.keyring,
+      audit: runtime.audit,
+      messaging: runtime.messaging,
+      channels: runtime.channels,
+      graph: runtime.graph,
+    }),
+    search: createInboxSearch({
+      db,
+      search: createContactSearch({ db, keyring: runtime.keyring, codec: runtime.codec }),
+      audit: runtime.audit,
+    }),
+  });
+  teamRoutes(app, {
+    access: runtime.access,
+    team: createTeam({ db, operators: runtime.operators, auth: runtime.auth, clock: runtime.clock }),
+  });
+  liveRoutes(app, {
+    db,
+    access: runtime.access,
+    feed: createLiveFeed({ db, logger: runtime.logger }),
+    sessionIsLive: (id) => runtime.auth.sessions.isLive(id),
+    logger: runtime.logger,
+  });
 }

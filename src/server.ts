@@ -6,6 +6,7 @@ import { systemClock } from './lib/clock.ts';
 import { createLogger } from './lib/logger.ts';
 import { initLocalKeys, localPaths, writePrivate } from './features/keys/local-provider.ts';
 import { listenControlSocket } from './features/system/control-socket.ts';
+import { ensureConsoleBuilt } from './features/console/build.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 
 export interface RunningServer {
@@ -35,6 +36,10 @@ export async function startServer(config: Config, say: (line: string) => void): 
     submitShare: (share) => runtime.submitShare(share),
   });
   runtime.outbox.start();
+  // A fresh checkout serves its console without an extra step: built once, here, when missing.
+  await ensureConsoleBuilt({ whenStale: false, say }).catch((error: unknown) =>
+    logger.warn({ err: error }, 'the operator console could not be built; the API works without it'),
+  );
   const url = await app.listen({ host: config.host, port: config.port });
   say(`ChatVault is listening on ${url}`);
   return {

@@ -41,8 +41,8 @@ for (const target of databaseTargets()) {
       assert.notEqual(refused.headers['x-request-id'], 'evil\r\nx: y');
     });
 
-    test('an unknown route answers 404 in the one error shape', async () => {
-      const res = await app.inject('/nope');
+    test('an unknown server route answers 404 in the one error shape (other paths belong to the console)', async () => {
+      const res = await app.inject('/api/v1/nope');
       assert.equal(res.statusCode, 404);
       const body = res.json<{ error: { code: string; message: string }; requestId: string }>();
       assert.equal(body.error.code, 'not_found');

@@ -17,6 +17,14 @@ export async function findSessionByHash(db: Db, idHash: Buffer) {
   return db.selectFrom('auth_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
 }
 
+export async function findSessionById(db: Db, id: string) {
+  return db
+    .selectFrom('auth_sessions')
+    .select(['revoked_at', 'expires_at', 'last_seen_at', 'idle_seconds'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
 export async function updateSession(
   db: Db,
   id: string,

@@ -115,6 +115,21 @@ export function createSessionService(deps: { db: Db; clock: Clock }) {
       return toRecord(row, secret);
     },
 
+    /**
+     * Whether a session is still live, without touching it: long-lived streams (live updates) check
+     * this so that an open tab never extends the idle timeout by itself.
+     */
+    async isLive(id: string): Promise<boolean> {
+      const row = await repo.findSessionById(deps.db, id);
+      const iso = now().toISOString();
+      return (
+        row !== undefined &&
+        row.revoked_at === null &&
+        row.expires_at > iso &&
+        plus(new Date(row.last_seen_at), row.idle_seconds) > iso
+      );
+    },
+
     /** A new secret for the same session after a second factor was verified (login or step-up). */
     async rotate(trx: Db, record: SessionRecord, mfaMethod: string): Promise<SessionRecord> {
       const { secret, hash } = newSecret();

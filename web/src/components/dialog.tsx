@@ -1,0 +1,29 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+
+/** A modal dialog: labelled, focus moved inside, Escape closes, focus returns where it was. */
+export function Dialog(props: { title: string; onClose: () => void; children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const previous = document.activeElement as HTMLElement | null;
+    const first = ref.current?.querySelector<HTMLElement>('input, textarea, select, button');
+    first?.focus();
+    return () => previous?.focus();
+  }, []);
+  return (
+    <div className="backdrop">
+      <div
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="dialog-title"
+        ref={ref}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') props.onClose();
+        }}
+      >
+        <h2 id="dialog-title">{props.title}</h2>
+        {props.children}
+      </div>
+    </div>
+  );
+}
