@@ -22,6 +22,7 @@ import { channelRoutes } from './features/channels/channels.routes.ts';
 import { mediaRoutes } from './features/media/media.routes.ts';
 import { registerAuth } from './features/auth/index.ts';
 import { systemRoutes } from './features/system/system.routes.ts';
+import { keyRoutes } from './features/keys/keys.routes.ts';
 import { webhookRoutes } from './features/whatsapp/ingest/webhook.routes.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -56,6 +57,12 @@ export function buildApp(runtime: Runtime): FastifyInstance {
   });
   systemRoutes(app, runtime);
   accessRoutes(app, { access: runtime.access, tenants: runtime.tenants });
+  keyRoutes(app, {
+    access: runtime.access,
+    lifecycle: runtime.keyLifecycle,
+    seal: () => runtime.seal(),
+    logger: runtime.logger,
+  });
   // The auditor's API goes through the same policy decision point as everything else.
   const authorizeAudit = async (
     request: FastifyRequest,

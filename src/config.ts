@@ -30,6 +30,11 @@ const schema = z.object({
     .default('http://127.0.0.1:8080'),
   CHATVAULT_KEY_PROVIDER: z.enum(['local', 'pkcs11']).default('local'),
   CHATVAULT_AUTO_UNSEAL: booleanish.default('true'),
+  CHATVAULT_PKCS11_LIBRARY: z.string().min(1).max(4096).optional(),
+  CHATVAULT_PKCS11_TOKEN_LABEL: z.string().min(1).max(32).optional(),
+  CHATVAULT_PKCS11_SLOT: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  CHATVAULT_PKCS11_PIN: z.string().min(1).max(256).optional(),
+  CHATVAULT_PKCS11_KEY_LABEL: z.string().min(1).max(64).default('chatvault-root'),
   CHATVAULT_KEY_CACHE_SIZE: z.coerce.number().int().min(16).max(10_000_000).default(100_000),
   CHATVAULT_GRAPH_API_BASE: z.string().url().max(2048).default('https://graph.facebook.com'),
   CHATVAULT_GRAPH_API_VERSION: z
@@ -48,12 +53,22 @@ export interface Config {
   /** Origin of the public URL, e.g. `https://vault.example.com` (no trailing slash). */
   readonly publicUrl: string;
   readonly keyProvider: 'local' | 'pkcs11';
+  /** The HSM holding the root key when `keyProvider` is `pkcs11`. */
+  readonly pkcs11: Pkcs11Config | undefined;
   readonly autoUnseal: boolean;
   readonly keyCacheSize: number;
   readonly graphApi: { readonly base: string; readonly version: string };
   /** Messages per second per business number (Meta's default throughput is 80, up to 1,000). */
   readonly sendRate: number;
   readonly logLevel: z.infer<typeof schema>['CHATVAULT_LOG_LEVEL'];
+}
+
+interface Pkcs11Config {
+  readonly library: string;
+  readonly tokenLabel: string | undefined;
+  readonly slot: number | undefined;
+  readonly pin: string;
+  readonly keyLabel: string;
 }
 
 interface PostgresTarget {
@@ -78,6 +93,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
   const e = parsed.data;
+  if (e.CHATVAULT_KEY_PROVIDER === 'pkcs11') {
+    const missing = [
+      e.CHATVAULT_PKCS11_LIBRARY
+        ? null
+        : 'CHATVAULT_PKCS11_LIBRARY: required with CHATVAULT_KEY_PROVIDER=pkcs11',
+      e.CHATVAULT_PKCS11_PIN ? null : 'CHATVAULT_PKCS11_PIN: required with CHATVAULT_KEY_PROVIDER=pkcs11',
+    ].filter((m): m is string => m !== null);
+    if (missing.length > 0) throw new ConfigError(missing);
+  }
   const dataDir = path.resolve(e.CHATVAULT_DATA_DIR);
   return deepFreeze({
     dataDir,
@@ -86,6 +110,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.CHATVAULT_PORT,
     publicUrl: new URL(e.CHATVAULT_PUBLIC_URL).origin,
     keyProvider: e.CHATVAULT_KEY_PROVIDER,
+    pkcs11:
+      e.CHATVAULT_KEY_PROVIDER === 'pkcs11'
+        ? {
+            library: e.CHATVAULT_PKCS11_LIBRARY!,
+            tokenLabel: e.CHATVAULT_PKCS11_TOKEN_LABEL,
+            slot: e.CHATVAULT_PKCS11_SLOT,
+            pin: e.CHATVAULT_PKCS11_PIN!,
+            keyLabel: e.CHATVAULT_PKCS11_KEY_LABEL,
+          }
+        : undefined,
     autoUnseal: e.CHATVAULT_AUTO_UNSEAL,
     keyCacheSize: e.CHATVAULT_KEY_CACHE_SIZE,
     graphApi: {

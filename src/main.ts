@@ -6,6 +6,7 @@ import { registerContactCommands } from './cli/commands/contact.ts';
 import { registerDemoCommand } from './cli/commands/demo.ts';
 import { registerEmulatorCommand } from './cli/commands/emulator.ts';
 import { registerKeySetupCommands } from './cli/commands/keys-setup.ts';
+import { registerKeyCommands } from './cli/commands/keys.ts';
 import { registerOperatorCommands } from './cli/commands/operator.ts';
 import { registerServeCommand } from './cli/commands/serve.ts';
 import { registerTenantCommands } from './cli/commands/tenant.ts';
@@ -20,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerKeySetupCommands(program);
+  registerKeyCommands(program);
   registerServeCommand(program);
   registerDemoCommand(program);
   registerEmulatorCommand(program);

@@ -1,7 +1,6 @@
 import type { Config } from './config.ts';
 import { createDb, migrateToLatest, type DbHandle } from './db/create-db.ts';
 import type { Clock } from './lib/clock.ts';
-import { ConfigError } from './lib/errors.ts';
 import type { Logger } from './lib/logger.ts';
 import { createAccess } from './features/access/access.service.ts';
 import { createAuditService } from './features/audit/audit.service.ts';
@@ -14,6 +13,9 @@ import { createContactStore } from './features/contacts/contact-store.ts';
 import { createKeyring } from './features/keys/keyring.ts';
 import type { UnsealProgress } from './features/keys/key-provider.ts';
 import { createLocalProvider } from './features/keys/local-provider.ts';
+import { createKeyWorker } from './features/keys/key-worker.ts';
+import { createPkcs11Provider } from './features/keys/pkcs11-provider.ts';
+import { createKeyLifecycle } from './features/keys/rotation.service.ts';
 import { createOperatorService } from './features/operators/operators.service.ts';
 import { createTenantService } from './features/tenants/tenants.service.ts';
 import { createVault } from './features/vault/vault.ts';
@@ -34,12 +36,7 @@ import { createGraphClient } from './features/whatsapp/graph/graph-client.ts';
  * Nothing here starts a listener; `buildApp` and the CLI use the same runtime.
  */
 export async function createRuntime(config: Config, deps: { logger: Logger; clock: Clock }) {
-  if (config.keyProvider !== 'local') {
-    throw new ConfigError([
-      'CHATVAULT_KEY_PROVIDER: the pkcs11 provider is not part of this build yet (issue 7)',
-    ]);
-  }
-  const provider = createLocalProvider(config.dataDir);
+  const provider = config.pkcs11 ? createPkcs11Provider(config.pkcs11) : createLocalProvider(config.dataDir);
   const database: DbHandle = await createDb(config);
   await migrateToLatest(database);
   const { db } = database;
@@ -98,6 +95,16 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
     clock: deps.clock,
     logger: deps.logger,
   });
+  const keyLifecycle = createKeyLifecycle({
+    db,
+    dialect: database.dialect,
+    keyring,
+    provider,
+    audit,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
+  const keyWorker = createKeyWorker({ lifecycle: keyLifecycle, provider, logger: deps.logger });
   const outbox = createOutboxWorker({
     db,
     dialect: database.dialect,
@@ -143,6 +150,8 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
     media,
     outbox,
     messaging,
+    keyLifecycle,
+    keyWorker,
 
     /**
      * Drops every key from memory at once; personal data stays unreadable until unsealed with shares.
@@ -168,6 +177,7 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
     },
 
     async close(): Promise<void> {
+      await keyWorker.stop();
       await outbox.stop();
       await audit.stop();
       keyring.clear();

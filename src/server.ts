@@ -36,6 +36,7 @@ export async function startServer(config: Config, say: (line: string) => void): 
     submitShare: (share) => runtime.submitShare(share),
   });
   runtime.outbox.start();
+  runtime.keyWorker.start();
   // A fresh checkout serves its console without an extra step: built once, here, when missing.
   await ensureConsoleBuilt({ whenStale: false, say }).catch((error: unknown) =>
     logger.warn({ err: error }, 'the operator console could not be built; the API works without it'),

@@ -1,6 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { TenantsTable } from '../features/tenants/tenants.table.ts';
-import type { TenantKeysTable, ContactKeysTable } from '../features/keys/keys.table.ts';
+import type {
+  TenantKeysTable,
+  ContactKeysTable,
+  KeyJobsTable,
+  KeyPoliciesTable,
+} from '../features/keys/keys.table.ts';
 import type { ContactsTable } from '../features/contacts/contacts.table.ts';
 import type { OperatorsTable } from '../features/operators/operators.table.ts';
 import type {
@@ -45,6 +50,8 @@ export interface Database {
   tenants: TenantsTable;
   tenant_keys: TenantKeysTable;
   contact_keys: ContactKeysTable;
+  key_policies: KeyPoliciesTable;
+  key_jobs: KeyJobsTable;
   contacts: ContactsTable;
   operators: OperatorsTable;
   auth_passwords: AuthPasswordsTable;

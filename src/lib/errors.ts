@@ -101,8 +101,8 @@ export class DecryptionError extends AppError {
 }
 
 export class KeyNotFoundError extends AppError {
-  constructor(keyVersionId: number) {
-    super(500, 'key_not_found', `Key version ${keyVersionId} is not available (destroyed or unknown)`);
+  constructor(keyVersionId: number, why = 'is not available (destroyed or unknown)') {
+    super(500, 'key_not_found', `Key version ${keyVersionId} ${why}`);
   }
 }
 

@@ -6,6 +6,7 @@ import { operators } from './0003-operators.ts';
 import { access } from './0004-access.ts';
 import { auth } from './0005-auth.ts';
 import { messaging } from './0006-messaging.ts';
+import { keyLifecycle } from './0007-key-lifecycle.ts';
 
 /** All migrations in order. Names sort lexically; never rename or edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
@@ -16,5 +17,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0004-access': access(dialect),
     '0005-auth': auth(dialect),
     '0006-messaging': messaging(dialect),
+    '0007-key-lifecycle': keyLifecycle(dialect),
   };
 }

@@ -27,4 +27,18 @@ export interface KeyProvider {
   /** Drops and zeroes every key in memory (process shutdown); not a seal. */
   forget(): void;
   status(): UnsealProgress;
+  /** The root version new wraps use; throws SealedError when sealed. */
+  activeRootVersion(): number;
+  /** Every root version this provider knows (readable while sealed). */
+  rootVersions(): RootVersion[];
+  /** Creates a new root version and makes it active; the old ones still unwrap. Needs an unsealed vault. */
+  rotateRoot(now: Date): number;
+  /** Destroys an old root version for good (trim); never the active one. */
+  destroyRootVersion(version: number): void;
+}
+
+export interface RootVersion {
+  readonly version: number;
+  readonly createdAt: string;
+  readonly active: boolean;
 }

@@ -7,6 +7,7 @@ import type { Db } from '../../db/database.ts';
 import { createAuditKeys } from './audit-keys.ts';
 import { KeyCache } from './key-cache.ts';
 import type { KeyProvider } from './key-provider.ts';
+import { addEncryptions, findPolicy } from './key-jobs.repository.ts';
 import * as repo from './keys.repository.ts';
 import { KEY_PURPOSES, generateKeyMaterial, type SymmetricPurpose } from './tenant-key-material.ts';
 
@@ -16,6 +17,9 @@ export interface KeyringDeps {
   readonly cacheSize: number;
   readonly clock: Clock;
 }
+
+/** How long a process trusts its cached active key version before asking the database again. */
+export const ACTIVE_VERSION_TTL_MS = 2_000;
 
 const tenantKeyAd = (tenantId: string, purpose: string, version: number) =>
   associatedData(tenantId, 'tenant_keys', purpose, String(version));
@@ -32,28 +36,36 @@ export function createKeyring(deps: KeyringDeps) {
   const tenantKeys = new KeyCache<AeadKey>(Math.max(64, Math.ceil(deps.cacheSize / 100)));
   const derivedKeys = new KeyCache<Buffer>(Math.max(64, Math.ceil(deps.cacheSize / 100)));
   const contactKeys = new KeyCache<AeadKey>(deps.cacheSize);
-  const activeVersions = new Map<string, number>();
+  // Active versions and decryption floors are re-read after a few seconds, so a rotation made by
+  // another process (the CLI beside a server) is picked up without a restart.
+  const activeVersions = new Map<string, { version: number; min: number; at: number }>();
+  const usage = new Map<string, number>();
   const auditKeys = createAuditKeys({ db, provider, ad: tenantKeyAd });
 
   function assertUnsealed(): void {
     if (provider.isSealed()) throw new SealedError();
   }
 
-  async function activeVersion(tenantId: string, purpose: SymmetricPurpose): Promise<number> {
+  async function versionState(tenantId: string, purpose: string) {
     const id = `${tenantId}:${purpose}`;
-    let version = activeVersions.get(id);
-    if (version === undefined) {
-      version = await repo.findActiveTenantKeyVersion(db, tenantId, purpose);
+    const now = Date.now();
+    let state = activeVersions.get(id);
+    if (state === undefined || now - state.at > ACTIVE_VERSION_TTL_MS) {
+      const version = await repo.findActiveTenantKeyVersion(db, tenantId, purpose);
       if (version === undefined) throw new KeyNotFoundError(0);
-      activeVersions.set(id, version);
+      const policy = await findPolicy(db, tenantId, purpose);
+      state = { version, min: policy?.min_decryption_version ?? 1, at: now };
+      activeVersions.set(id, state);
     }
-    return version;
+    return state;
   }
 
   /** A symmetric tenant key; the active version when `version` is omitted. */
   async function tenantKey(tenantId: string, purpose: SymmetricPurpose, version?: number): Promise<AeadKey> {
     assertUnsealed();
-    const v = version ?? (await activeVersion(tenantId, purpose));
+    const state = await versionState(tenantId, purpose);
+    const v = version ?? state.version;
+    if (v < state.min) throw new KeyNotFoundError(v, 'is below the minimum decryption version');
     const id = `${tenantId}:${purpose}:${v}`;
     const cached = tenantKeys.get(id);
     if (cached) return cached;
@@ -65,6 +77,11 @@ export function createKeyring(deps: KeyringDeps) {
   }
 
   /** Unwraps (or takes from cache) a customer's data key whose wrapped form the caller already read. */
+  function countUse(tenantId: string, purpose: string, version: number, n: number): void {
+    const id = `${tenantId}|${purpose}|${version}`;
+    usage.set(id, (usage.get(id) ?? 0) + n);
+  }
+
   async function openContactKey(
     tenantId: string,
     contactId: string,
@@ -126,8 +143,95 @@ export function createKeyring(deps: KeyringDeps) {
       const tenantData = await tenantKey(tenantId, 'data');
       const key: AeadKey = { id: 1, key: randomBytes(32) };
       const wrapped = seal(tenantData, key.key, contactKeyAd(tenantId, contactId, 1));
+      countUse(tenantId, 'data', tenantData.id, 1);
       contactKeys.set(`${contactId}:1`, key);
       return { key, wrapped };
+    },
+
+    /** A new version of a customer's data key (rotation after suspected exposure), wrapped and cached. */
+    async newContactKeyVersion(
+      tenantId: string,
+      contactId: string,
+      version: number,
+    ): Promise<{ key: AeadKey; wrapped: Buffer }> {
+      const tenantData = await tenantKey(tenantId, 'data');
+      const key: AeadKey = { id: version, key: randomBytes(32) };
+      const wrapped = seal(tenantData, key.key, contactKeyAd(tenantId, contactId, version));
+      countUse(tenantId, 'data', tenantData.id, 1);
+      contactKeys.set(`${contactId}:${version}`, key);
+      return { key, wrapped };
+    },
+
+    /**
+     * Re-seals a wrapped customer key under `target` (a newer tenant `data` version) without caching
+     * the customer key: a rewrap of a million customers must not evict the keys live traffic uses.
+     * Returns null when the blob is already under `target`.
+     */
+    async rewrapContactKey(
+      tenantId: string,
+      contactId: string,
+      version: number,
+      wrapped: Buffer,
+      target: AeadKey,
+    ): Promise<Buffer | null> {
+      const from = keyVersionOf(wrapped);
+      if (from === target.id) return null;
+      const ad = contactKeyAd(tenantId, contactId, version);
+      const clear = open(await tenantKey(tenantId, 'data', from), wrapped, ad);
+      try {
+        return seal(target, clear, ad);
+      } finally {
+        clear.fill(0);
+      }
+    },
+
+    /** Counts encryptions under a tenant key version (flushed to the database by `flushUsage`). */
+    countUse,
+
+    /** Writes the counted encryptions to `tenant_keys.encryptions` and forgets them. */
+    async flushUsage(into: Db): Promise<void> {
+      const pending = [...usage.entries()];
+      usage.clear();
+      for (const [id, n] of pending) {
+        const [tenantId, purpose, version] = id.split('|') as [string, string, string];
+        await addEncryptions(into, tenantId, purpose, Number(version), n);
+      }
+    },
+
+    /** Forgets the cached active version and floor of one purpose (after a rotation or policy change). */
+    forgetActive(tenantId: string, purpose: string): void {
+      activeVersions.delete(`${tenantId}:${purpose}`);
+      if (purpose === 'index') derivedKeys.clear();
+    },
+
+    /** Drops one cached customer key version (after it was re-encrypted away or destroyed). */
+    forgetContactKey(contactId: string, version: number): void {
+      contactKeys.delete(`${contactId}:${version}`);
+    },
+
+    /** Wraps tenant key material under the provider's active root (for rotation). */
+    wrapTenantKey(tenantId: string, purpose: string, version: number, secret: Uint8Array): Buffer {
+      assertUnsealed();
+      return provider.wrap(secret, tenantKeyAd(tenantId, purpose, version));
+    },
+
+    /** Re-wraps a tenant key blob under the active root version (root rotation); null if already there. */
+    rewrapTenantKey(
+      tenantId: string,
+      purpose: string,
+      version: number,
+      wrapped: Buffer,
+      rootVersion: number,
+    ) {
+      assertUnsealed();
+      if (keyVersionOf(wrapped) === rootVersion) return null;
+      const ad = tenantKeyAd(tenantId, purpose, version);
+      const clear = provider.unwrap(wrapped, ad);
+      try {
+        return provider.wrap(clear, ad);
+      } finally {
+        clear.fill(0);
+      }
     },
 
     openContactKey,
@@ -150,6 +254,7 @@ export function createKeyring(deps: KeyringDeps) {
 
     /** Zeroes every cached key (on seal). */
     clear(): void {
+      usage.clear();
       auditKeys.clear();
       tenantKeys.clear();
       derivedKeys.clear();

@@ -1,8 +1,14 @@
 import type { Db } from '../../db/database.ts';
 import type { ContactKeysTable, TenantKeysTable } from './keys.table.ts';
 
-export async function insertTenantKey(db: Db, row: TenantKeysTable): Promise<void> {
-  await db.insertInto('tenant_keys').values(row).execute();
+export async function insertTenantKey(
+  db: Db,
+  row: Omit<TenantKeysTable, 'encryptions' | 'retired_at'>,
+): Promise<void> {
+  await db
+    .insertInto('tenant_keys')
+    .values({ ...row, encryptions: 0, retired_at: null })
+    .execute();
 }
 
 export async function findTenantKey(db: Db, tenantId: string, purpose: string, version: number) {

@@ -95,6 +95,9 @@ export function createLocalProvider(dataDir: string): KeyProvider & { autoUnseal
   let roots = new Map<number, AeadKey>();
   let active = 0;
   let pending: string[] = [];
+  // Held while unsealed (zeroed on seal) so that root versions added by another process (a rotation
+  // from the CLI) can be opened without new shares, and so rotation can seal a new version.
+  let heldUnsealKey: Buffer | undefined;
 
   function readKeyfile(): Keyfile | undefined {
     if (!fs.existsSync(paths.keyfile)) return undefined;
@@ -126,8 +129,22 @@ export function createLocalProvider(dataDir: string): KeyProvider & { autoUnseal
         throw new InvalidSharesError('These shares do not unseal this vault');
       throw error;
     }
+    for (const k of roots.values()) k.key.fill(0);
     roots = opened;
     active = keyfile.active;
+    if (heldUnsealKey !== unsealKey) {
+      heldUnsealKey?.fill(0);
+      heldUnsealKey = Buffer.from(unsealKey);
+    }
+  }
+
+  /** Re-reads the keyfile when a root version appears that this process does not hold yet. */
+  function reload(): void {
+    if (heldUnsealKey) unsealWith(heldUnsealKey);
+  }
+
+  function writeKeyfile(keyfile: Keyfile): void {
+    writePrivate(paths.keyfile, JSON.stringify(keyfile, null, 2) + '\n');
   }
 
   const provider = {
@@ -145,6 +162,7 @@ export function createLocalProvider(dataDir: string): KeyProvider & { autoUnseal
     unwrap(wrapped: Uint8Array, ad: Uint8Array): Buffer {
       if (roots.size === 0) throw new SealedError();
       const version = keyVersionOf(wrapped);
+      if (!roots.has(version)) reload();
       const root = roots.get(version);
       if (!root) throw new DecryptionError(`Root key version ${version} is not held by this provider`);
       return open(root, wrapped, ad);
@@ -174,6 +192,49 @@ export function createLocalProvider(dataDir: string): KeyProvider & { autoUnseal
       for (const k of roots.values()) k.key.fill(0);
       roots = new Map();
       pending = [];
+      heldUnsealKey?.fill(0);
+      heldUnsealKey = undefined;
+    },
+    activeRootVersion(): number {
+      if (roots.size === 0) throw new SealedError();
+      const keyfile = readKeyfile();
+      if (keyfile && keyfile.active !== active) reload();
+      return active;
+    },
+    rootVersions() {
+      const keyfile = readKeyfile();
+      return (keyfile?.versions ?? []).map((v) => ({
+        version: v.version,
+        createdAt: v.createdAt,
+        active: v.version === keyfile?.active,
+      }));
+    },
+    rotateRoot(now: Date): number {
+      if (!heldUnsealKey || roots.size === 0) throw new SealedError();
+      reload();
+      const keyfile = readKeyfile()!;
+      const version = Math.max(...keyfile.versions.map((v) => v.version)) + 1;
+      const rootKey = randomBytes(32);
+      try {
+        const wrapped = seal({ id: UNSEAL_KEY_ID, key: heldUnsealKey }, rootKey, rootAd(version));
+        keyfile.versions.push({ version, wrapped: wrapped.toString('base64'), createdAt: now.toISOString() });
+        keyfile.active = version;
+        writeKeyfile(keyfile);
+      } finally {
+        rootKey.fill(0);
+      }
+      reload();
+      return version;
+    },
+    destroyRootVersion(version: number): void {
+      const keyfile = readKeyfile();
+      if (!keyfile)
+        throw new InvalidSharesError('The data directory is not initialised; run `chatvault init`');
+      if (version === keyfile.active) throw new ConflictError('The active root version cannot be destroyed');
+      keyfile.versions = keyfile.versions.filter((v) => v.version !== version);
+      writeKeyfile(keyfile);
+      roots.get(version)?.key.fill(0);
+      roots.delete(version);
     },
     seal() {
       provider.forget();
