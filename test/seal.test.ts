@@ -10,8 +10,16 @@ import { InvalidSharesError, SealedError } from '../src/lib/errors.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 import { databaseTargets } from './support/targets.ts';
 import { testOperator, testReveal } from './support/actors.ts';
+import { metaJson, PHONE_NUMBER_ID, sign, textMessage, WABA_ID } from './support/meta.ts';
 
 const [customer] = fakeCustomers(1, 5);
+const channelSecrets = {
+  appSecret: 'app-secret-sealed-0123456789',
+  verifyToken: 'verify-token-sealed',
+  accessToken: 'EAAG-sealed-access-token-0123',
+  phoneNumberId: PHONE_NUMBER_ID,
+  wabaId: WABA_ID,
+};
 
 for (const target of databaseTargets()) {
   describe(`seal and unseal (${target.name})`, () => {
@@ -19,10 +27,34 @@ for (const target of databaseTargets()) {
     let tenant: Tenant;
     let contactId: string;
     let app: FastifyInstance;
+    let webhookPath = '';
+    const delivery = metaJson(
+      textMessage('16505550199', 'Sealed Sender', 'wamid.SEALED0000000000000001', 'sent while sealed'),
+    );
+    const deliver = () =>
+      app.inject({
+        method: 'POST',
+        url: webhookPath,
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': sign(delivery, channelSecrets.appSecret),
+        },
+        payload: delivery,
+      });
+    const storedMessages = async () =>
+      Number(
+        (
+          await t.runtime.database.db
+            .selectFrom('messages')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     before(async () => {
       t = await startTestRuntime(target);
       tenant = await t.runtime.tenants.create({ slug: 'acme', name: 'Acme' });
+      webhookPath = (await t.runtime.channels.add(tenant, channelSecrets)).webhookPath;
       contactId = (await t.runtime.contacts.create(tenant, customer!, testOperator)).id;
       app = buildApp(t.runtime);
       // A probe route over the real service, standing in for the feature routes built later.
@@ -54,6 +86,13 @@ for (const target of databaseTargets()) {
       const ready = await app.inject('/readyz');
       assert.equal(ready.statusCode, 503);
       assert.deepEqual(ready.json(), { status: 'unavailable', sealed: true, database: 'up' });
+    });
+
+    test('a webhook delivery while sealed answers 503 (Meta retries it) and stores nothing', async () => {
+      const res = await deliver();
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.json<{ error: { code: string } }>().error.code, 'sealed');
+      assert.equal(await storedMessages(), 0);
     });
 
     test('a deliberate seal survives a restart: auto-unseal stays off', () => {
@@ -109,6 +148,13 @@ for (const target of databaseTargets()) {
       assert.equal((await app.inject('/probe/contact')).body, contactId);
       assert.equal((await t.runtime.contacts.findByPhone(tenant, customer!.phone, testReveal)).length, 1);
       assert.equal(fs.existsSync(localPaths(t.dataDir).sealedMarker), false);
+    });
+
+    test("after unseal, Meta's retry of the refused delivery is stored once", async () => {
+      assert.equal((await deliver()).statusCode, 200);
+      assert.equal(await storedMessages(), 1);
+      assert.equal((await deliver()).statusCode, 200);
+      assert.equal(await storedMessages(), 1);
     });
 
     test('sealing zeroes the cached keys it drops', async () => {
