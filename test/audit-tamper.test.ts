@@ -172,6 +172,27 @@ for (const target of databaseTargets()) {
       assertProblem(await verify(other), 'entry_missing', 12);
     });
 
+    test('an extra entry given a negative seq (listed by queries, outside the chain) is reported', async () => {
+      const tenant = await freshLog();
+      const prepared = await t.runtime.audit.prepare(someEvent(tenant, { action: 'authn_login_success' }));
+      await db()
+        .insertInto('audit_entries')
+        .values({ ...prepared.prepared, seq: -3, hash: Buffer.alloc(32, 3) })
+        .execute();
+      assertProblem(await verify(tenant), 'entry_outside_chain', -3);
+    });
+
+    test(
+      'a seq that is not a number is caught, even on the last entry',
+      { skip: target.name !== 'sqlite' },
+      async () => {
+        // Only SQLite's dynamic typing lets a text value into the integer seq column.
+        const tenant = await freshLog();
+        await editEntry(db(), tenant.id, 29, { seq: 'last' });
+        assertProblem(await verify(tenant), 'entry_mismatch', 29);
+      },
+    );
+
     test('an entry turned back into a pending one leaves a gap', async () => {
       const tenant = await freshLog();
       await editEntry(db(), tenant.id, 5, { seq: null, hash: null });

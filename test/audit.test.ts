@@ -101,6 +101,56 @@ for (const target of databaseTargets()) {
       assert.equal(result.entries, 2);
     });
 
+    test('updating a customer and finding one by WhatsApp identity are audited in the same transaction', async () => {
+      const tenant = await newTenant();
+      const person = people[5]!;
+      const contact = await t.runtime.contacts.create(tenant, person, testOperator);
+      const patch = { tags: ['vip'], profileName: 'Renamed Customer' };
+      await t.runtime.contacts.update(tenant, contact.id, patch, testOperator);
+      const byIdentity = { ...testReveal, requestId: 'rq_identity' };
+      assert.equal(
+        (await t.runtime.contacts.findByIdentity(tenant, { waId: person.waId }, byIdentity))?.id,
+        contact.id,
+      );
+      const unknown = { waId: '15550001234' };
+      assert.equal(await t.runtime.contacts.findByIdentity(tenant, unknown, testReveal), undefined);
+      const rows = await entriesOf(tenant);
+      assert.deepEqual(
+        rows.map((r) => [r.action, r.target_id, r.actor_id, r.subject_id]),
+        [
+          ['sensitive_create', contact.id, 'op_test', null],
+          ['sensitive_update', contact.id, 'op_test', contact.id],
+          ['sensitive_read', contact.id, 'op_test', contact.id],
+        ],
+      );
+      assert.equal(rows[2]!.request_id, 'rq_identity');
+      // The update names the fields it changed, encrypted under the customer's key; never their values.
+      const update = rows[1]!;
+      assert.ok(!update.detail_ct!.includes(Buffer.from('Renamed')));
+      const key = await t.runtime.keyring.contactKey(tenant.id, contact.id, 1);
+      const ad = associatedData(tenant.id, 'audit_entries', 'detail', update.id);
+      assert.deepEqual(JSON.parse(open(key, update.detail_ct!, ad).toString()), {
+        fields: ['profileName', 'tags'],
+      });
+
+      // No reveal without a reason; an update whose entry cannot be written changes nothing.
+      const noReason = { ...testReveal, reason: ' ' };
+      await assert.rejects(
+        t.runtime.contacts.findByIdentity(tenant, { waId: person.waId }, noReason),
+        ValidationError,
+      );
+      const badActor = { type: 'operator' as const, id: 'not an id!' };
+      await assert.rejects(
+        t.runtime.contacts.update(tenant, contact.id, { tags: ['lost'] }, badActor),
+        ValidationError,
+      );
+      assert.equal((await entriesOf(tenant)).length, 3);
+      assert.deepEqual((await t.runtime.contacts.getById(tenant, contact.id, testReveal)).tags, ['vip']);
+      await t.runtime.audit.sequence();
+      const result = await t.runtime.audit.verify(tenant.id);
+      assert.equal(result.ok, true, result.problem?.message);
+    });
+
     test('a checkpoint is signed after N entries, or after T seconds when there are new entries', async () => {
       const tenant = await newTenant();
       const count = async () => (await t.runtime.audit.checkpoints(tenant.id)).checkpoints.length;

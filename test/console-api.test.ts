@@ -8,6 +8,7 @@ import { enrollWithTotp, invite, manualClock, signIn, type Client } from './supp
 import { recordTraining } from './support/browser.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 import { databaseTargets } from './support/targets.ts';
+import { testOperator, testReveal } from './support/actors.ts';
 
 const PASSWORD = 'console api pass phrase 2031';
 type Role = 'owner' | 'admin' | 'agent' | 'auditor';
@@ -41,8 +42,8 @@ for (const target of databaseTargets()) {
       customer = emulator.customers.find((c) => c.onWhatsApp && c.waId !== undefined)!;
       await emulator.deliver('text', { customer });
       await emulator.flush();
-      contactId = (await t.runtime.contacts.findByIdentity(shop, { waId: customer.waId! }))!.id;
-      await t.runtime.contacts.update(shop, contactId, { tags: ['vip'] });
+      contactId = (await t.runtime.contacts.findByIdentity(shop, { waId: customer.waId! }, testReveal))!.id;
+      await t.runtime.contacts.update(shop, contactId, { tags: ['vip'] }, testOperator);
       conversationId = (
         await t.runtime.database.db
           .selectFrom('conversations')

@@ -17,6 +17,7 @@ import {
 } from './support/browser.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 import { databaseTargets } from './support/targets.ts';
+import { testReveal } from './support/actors.ts';
 
 const PASSWORD = 'copper-meadow-signal-2031';
 const [target] = databaseTargets();
@@ -65,7 +66,7 @@ describe(
       await emulator.deliver('text', { customer });
       await emulator.deliver('location', { customer });
       await emulator.flush();
-      const contact = await t.runtime.contacts.findByIdentity(shop, { waId: customer.waId! });
+      const contact = await t.runtime.contacts.findByIdentity(shop, { waId: customer.waId! }, testReveal);
       contactId = contact!.id;
       agent = await enrolledOperator(app, t.runtime, shop, 'agent@shop.example', 'agent', PASSWORD);
       auditor = await enrolledOperator(app, t.runtime, shop, 'auditor@shop.example', 'auditor', PASSWORD);

@@ -45,7 +45,10 @@ for (const target of databaseTargets()) {
         (await t.runtime.contacts.findByEmail(tenant, c.email.toUpperCase(), testReveal)).map((x) => x.id),
         [ids[42]],
       );
-      assert.equal((await t.runtime.contacts.findByIdentity(tenant, { waId: c.waId }))?.id, ids[42]);
+      assert.equal(
+        (await t.runtime.contacts.findByIdentity(tenant, { waId: c.waId }, testReveal))?.id,
+        ids[42],
+      );
       assert.equal((await t.runtime.contacts.getById(tenant, ids[42]!, testReveal)).email, c.email);
     });
 

@@ -7,6 +7,7 @@ import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 import { findLeaks, postgresDump, sqliteBytes } from './support/scan.ts';
 import { databaseTargets } from './support/targets.ts';
 import { messagesDelivery, metaJson, PHONE_NUMBER_ID, sign, textMessage, WABA_ID } from './support/meta.ts';
+import { testReveal } from './support/actors.ts';
 
 const secrets = {
   appSecret: 'app-secret-0123456789abcdef',
@@ -272,7 +273,11 @@ for (const target of databaseTargets()) {
       assert.equal(await count('outbox'), 2, 'image and document fetches were queued');
       assert.equal(await count('message_statuses'), 2);
       assert.equal(await count('consent_events'), 1);
-      const bsuid = await t.runtime.contacts.findByIdentity(tenant, { userId: 'US.13491208655302741918' });
+      const bsuid = await t.runtime.contacts.findByIdentity(
+        tenant,
+        { userId: 'US.13491208655302741918' },
+        testReveal,
+      );
       assert.ok(bsuid);
     });
 

@@ -10,6 +10,7 @@ import { startEmulator, type Emulator } from '../src/features/whatsapp/emulator/
 import { WindowClosedError } from '../src/lib/errors.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 import { databaseTargets } from './support/targets.ts';
+import { testReveal } from './support/actors.ts';
 
 const system = { type: 'system' as const, id: 'e2e-test' };
 
@@ -119,7 +120,7 @@ for (const target of databaseTargets()) {
       )!;
       await emulator.deliver('text', { customer });
       await emulator.flush();
-      const contact = await t.runtime.contacts.findByIdentity(tenant, { waId: customer.waId! });
+      const contact = await t.runtime.contacts.findByIdentity(tenant, { waId: customer.waId! }, testReveal);
       assert.ok(contact);
       const { messageId } = await t.runtime.messaging.send(tenant, contact.id, {
         type: 'text',
@@ -155,7 +156,7 @@ for (const target of databaseTargets()) {
       emulator.customers.setOptOut(customer, true);
       await emulator.deliver('text', { customer });
       await emulator.flush();
-      const contact = await t.runtime.contacts.findByIdentity(tenant, { waId: customer.waId! });
+      const contact = await t.runtime.contacts.findByIdentity(tenant, { waId: customer.waId! }, testReveal);
       const before = await count('consent_events');
       const { messageId } = await t.runtime.messaging.send(tenant, contact!.id, {
         type: 'template',

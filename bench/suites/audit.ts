@@ -44,10 +44,13 @@ function event(tenant: Tenant): AuditEvent {
 }
 
 /**
- * Appends, each in a caller transaction of its own, with the sequencer run every TICK_EVERY appends.
- * `marginal`: entries per second of audit work alone — time inside `audit.append` plus sequencer
- * time (the caller's transaction and its commit exist with or without the audit entry).
- * `wall`: entries per second including a begin/commit per entry, i.e. bounded by SQLite's commit rate.
+ * Appends, each in a caller transaction of its own, with the sequencer run every TICK_EVERY appends:
+ * the real path of every audited action (no batching, no prepared events: validation, encryption of
+ * the reason under the tenant `restricted` key and the insert all happen inside `audit.append`).
+ * `marginal` (`audit.append_per_s`): entries per second of audit work alone — time inside
+ * `audit.append` plus sequencer time (the caller's transaction and its commit exist with or without
+ * the audit entry). `wall` (`audit.append_own_tx_per_s`): entries per second including a begin/commit
+ * per entry (and so the entry's share of the commit), i.e. bounded by SQLite's commit rate.
  */
 async function appendRates(runtime: Runtime, tenant: Tenant) {
   const { db } = runtime.database;

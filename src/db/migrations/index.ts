@@ -7,6 +7,7 @@ import { access } from './0004-access.ts';
 import { auth } from './0005-auth.ts';
 import { messaging } from './0006-messaging.ts';
 import { keyLifecycle } from './0007-key-lifecycle.ts';
+import { auditChainedIndexes } from './0008-audit-chained-indexes.ts';
 
 /** All migrations in order. Names sort lexically; never rename or edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
@@ -18,5 +19,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0005-auth': auth(dialect),
     '0006-messaging': messaging(dialect),
     '0007-key-lifecycle': keyLifecycle(dialect),
+    '0008-audit-chained-indexes': auditChainedIndexes(dialect),
   };
 }

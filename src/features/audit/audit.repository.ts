@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Db, Dialect } from '../../db/database.ts';
 import type {
   AuditCheckpointsTable,
@@ -7,15 +7,61 @@ import type {
   AuditNodesTable,
 } from './audit.table.ts';
 
-const INSERT_CHUNK = 200; // 18 parameters a row: well under SQLite's and PostgreSQL's limits
+const INSERT_CHUNK = 200; // 16 parameters a row: well under SQLite's and PostgreSQL's limits
 const UPDATE_CHUNK = 500;
 
-export async function insertEntries(db: Db, rows: readonly AuditEntriesTable[]): Promise<void> {
+/** The columns of a pending entry (seq and hash stay null until the sequencer chains it). */
+const PENDING_COLUMNS = [
+  'id',
+  'tenant_id',
+  'time',
+  'actor_type',
+  'actor_id',
+  'action',
+  'target_type',
+  'target_id',
+  'outcome',
+  'reason_ct',
+  'detail_ct',
+  'subject_id',
+  'policy_ids',
+  'client_ip',
+  'request_id',
+] as const satisfies ReadonlyArray<keyof AuditEntriesTable>;
+
+const insertSql = new Map<string, string>();
+
+/**
+ * `insert into audit_entries (…) values (…), …` for `count` rows, built once per dialect and count.
+ * Appending is the hottest write of the product: the SQL text stays the same, so SQLite reuses its
+ * prepared statement and no query builder runs per entry.
+ */
+function insertEntriesSql(dialect: Dialect, count: number): string {
+  const cacheKey = `${dialect}:${count}`;
+  let text = insertSql.get(cacheKey);
+  if (!text) {
+    const width = PENDING_COLUMNS.length;
+    const rows = Array.from({ length: count }, (_, r) => {
+      const marks = PENDING_COLUMNS.map((_, c) => (dialect === 'postgres' ? `$${r * width + c + 1}` : '?'));
+      return `(${marks.join(', ')})`;
+    });
+    text = `insert into audit_entries (${PENDING_COLUMNS.join(', ')}) values ${rows.join(', ')}`;
+    insertSql.set(cacheKey, text);
+  }
+  return text;
+}
+
+/** Inserts pending entries (seq and hash null), in multi-row statements of up to 200 rows. */
+export async function insertEntries(
+  db: Db,
+  dialect: Dialect,
+  rows: readonly AuditEntriesTable[],
+): Promise<void> {
   for (let at = 0; at < rows.length; at += INSERT_CHUNK) {
-    await db
-      .insertInto('audit_entries')
-      .values(rows.slice(at, at + INSERT_CHUNK))
-      .execute();
+    const chunk = rows.slice(at, at + INSERT_CHUNK);
+    const parameters: unknown[] = [];
+    for (const row of chunk) for (const column of PENDING_COLUMNS) parameters.push(row[column]);
+    await db.executeQuery(CompiledQuery.raw(insertEntriesSql(dialect, chunk.length), parameters));
   }
 }
 
@@ -95,10 +141,13 @@ export async function countPending(db: Db, tenantId: string): Promise<number> {
   return Number(row.n);
 }
 
+const ASSIGN_ONE_SQLITE =
+  'update audit_entries set seq = ?, hash = ? where id = ? and tenant_id = ? and seq is null';
+
 /**
  * Gives pending entries their seq and hash. PostgreSQL: one `update … from (values …)` per 500 rows
- * (one round trip). SQLite: one prepared single-row update each, which in-process costs microseconds
- * (SQLite plans the multi-row form poorly: ~2 ms a row).
+ * (one round trip). SQLite: one prepared single-row update each (the same SQL text, so compiled
+ * once), which in-process costs microseconds (SQLite plans the multi-row form poorly: ~2 ms a row).
  */
 export async function assignSequence(
   trx: Db,
@@ -108,8 +157,7 @@ export async function assignSequence(
 ): Promise<void> {
   if (dialect === 'sqlite') {
     for (const u of updates) {
-      await sql`update audit_entries set seq = ${u.seq}, hash = ${u.hash}
-        where id = ${u.id} and tenant_id = ${tenantId} and seq is null`.execute(trx);
+      await trx.executeQuery(CompiledQuery.raw(ASSIGN_ONE_SQLITE, [u.seq, u.hash, u.id, tenantId]));
     }
     return;
   }

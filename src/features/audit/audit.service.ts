@@ -145,12 +145,12 @@ export function createAuditService(deps: {
      * @example await db.transaction().execute(async (trx) => { …; await audit.append(trx, event); });
      */
     async append(trx: Db, event: AuditEvent | PreparedAuditEvent): Promise<void> {
-      await repo.insertEntries(trx, [await rowOf(event)]);
+      await repo.insertEntries(trx, deps.dialect, [await rowOf(event)]);
     },
 
     /** Records several events in one multi-row insert, inside the caller's transaction. */
     async appendMany(trx: Db, events: ReadonlyArray<AuditEvent | PreparedAuditEvent>): Promise<void> {
-      await repo.insertEntries(trx, await Promise.all(events.map(rowOf)));
+      await repo.insertEntries(trx, deps.dialect, await Promise.all(events.map(rowOf)));
     },
 
     /** Records a system event (seal, unseal) in every tenant's chain, in one transaction. */
@@ -158,7 +158,7 @@ export function createAuditService(deps: {
       const tenantIds = await repo.auditTenants(db);
       if (tenantIds.length === 0) return;
       const rows = await Promise.all(tenantIds.map((tenantId) => toRow({ ...facts, tenantId })));
-      await db.transaction().execute((trx) => repo.insertEntries(trx, rows));
+      await db.transaction().execute((trx) => repo.insertEntries(trx, deps.dialect, rows));
     },
 
     /** Chains pending entries and signs due checkpoints now (the background timer does this too). */

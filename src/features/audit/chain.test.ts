@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { GENESIS, canonicalEntry, chainHash, leafData, type ChainedEntry } from './chain.ts';
+import {
+  GENESIS,
+  GENESIS_HEX,
+  canonicalEntry,
+  chainHash,
+  chainHashHex,
+  leafData,
+  type ChainedEntry,
+} from './chain.ts';
 import { leafHash } from './merkle.ts';
 
 const entry: ChainedEntry = {
@@ -76,4 +84,35 @@ test('the chain hash is SHA-256(0x00 | previous | canonical), which is the RFC 6
   assert.notDeepEqual(chainHash(GENESIS, entry), expected);
   assert.equal(GENESIS.length, 32);
   assert.ok(GENESIS.every((b) => b === 0));
+});
+
+test("the verifier's hex path hashes exactly the bytes the sequencer hashed", () => {
+  const previous = createHash('sha256').update('previous').digest();
+  const variants: Array<Partial<ChainedEntry>> = [
+    {},
+    { reasonCt: null, detailCt: Buffer.from([0, 255, 16]) },
+    { reasonCt: Buffer.alloc(0), detailCt: Buffer.alloc(0) },
+    { subjectId: null, clientIp: null, requestId: null },
+    { actorId: 'op_é_中_😀', policyIds: '["a","b"]' },
+    { seq: 2 ** 40 + 5 },
+  ];
+  for (const v of variants) {
+    const e = { ...entry, ...v };
+    const hex = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b).toString('hex'));
+    const { reasonCt, detailCt, ...rest } = e;
+    const asRead = { ...rest, reasonCtHex: hex(reasonCt), detailCtHex: hex(detailCt) };
+    assert.equal(chainHashHex(previous.toString('hex'), asRead), chainHash(previous, e).toString('hex'));
+    // SQLite's hex() is upper case: the same bytes.
+    const upper = { ...asRead, reasonCtHex: asRead.reasonCtHex?.toUpperCase() ?? null };
+    assert.equal(chainHashHex(previous.toString('hex'), upper), chainHash(previous, e).toString('hex'));
+  }
+  assert.equal(
+    chainHashHex(GENESIS_HEX, { ...entry, reasonCtHex: null, detailCtHex: null }),
+    chainHash(GENESIS, { ...entry, reasonCt: null, detailCt: null }).toString('hex'),
+  );
+  assert.throws(() => chainHashHex('00', { ...entry, reasonCtHex: null, detailCtHex: null }), RangeError);
+  assert.throws(
+    () => chainHashHex(GENESIS_HEX, { ...entry, reasonCtHex: '0g', detailCtHex: null }),
+    RangeError,
+  );
 });

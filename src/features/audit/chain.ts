@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { AuditEntriesTable } from './audit.table.ts';
-import { EMPTY_ROOT, HASH_BYTES, nodeHash } from './merkle.ts';
+import { EMPTY_ROOT, EMPTY_ROOT_HEX, HASH_BYTES, nodeHash, nodeHashHex } from './merkle.ts';
 
 /** The chain starts from 32 zero bytes, for every tenant (the tenant id is inside every entry). */
 export const GENESIS: Buffer = Buffer.alloc(HASH_BYTES);
@@ -59,9 +59,33 @@ export function chainHash(previous: Uint8Array, entry: ChainedEntry): Buffer {
   return hash('sha256', input, 'buffer');
 }
 
+/**
+ * An entry as the verifier reads it in bulk: the ciphertexts as hex text (SQL `hex()` /
+ * `encode(…, 'hex')`), so reading a million rows allocates no Buffer per row. Same canonical bytes.
+ */
+export interface ChainedEntryHex extends Omit<ChainedEntry, 'reasonCt' | 'detailCt'> {
+  readonly reasonCtHex: string | null;
+  readonly detailCtHex: string | null;
+}
+
+/** {@link GENESIS} as hex. */
+export const GENESIS_HEX = '0'.repeat(2 * HASH_BYTES);
+
+/** {@link chainHash} with hashes as lowercase hex: `previous` hex in, hash_n hex out. */
+export function chainHashHex(previous: string, entry: ChainedEntryHex): string {
+  const input = encode(entry, PREFIX);
+  input[0] = 0x00;
+  if (input.write(previous, 1, 'hex') !== HASH_BYTES) throw new RangeError('previous hash must be 32 bytes');
+  return hash('sha256', input, 'hex');
+}
+
 type Field = string | Uint8Array | null;
 
-function fieldsOf(e: ChainedEntry): Field[] {
+const REASON_FIELD = 9;
+const DETAIL_FIELD = 10;
+
+function fieldsOf(e: ChainedEntry | ChainedEntryHex): Field[] {
+  const hex = 'reasonCtHex' in e;
   return [
     e.id,
     e.tenantId,
@@ -72,8 +96,8 @@ function fieldsOf(e: ChainedEntry): Field[] {
     e.targetType,
     e.targetId,
     e.outcome,
-    e.reasonCt,
-    e.detailCt,
+    hex ? e.reasonCtHex : e.reasonCt,
+    hex ? e.detailCtHex : e.detailCt,
     e.subjectId,
     e.policyIds,
     e.clientIp,
@@ -86,12 +110,14 @@ let scratch = Buffer.allocUnsafe(4096);
 
 /**
  * The canonical bytes of `entry` after `headroom` free bytes, in the shared scratch buffer: the view
- * is valid until the next call (callers hash it at once or copy it).
+ * is valid until the next call (callers hash it at once or copy it). A {@link ChainedEntryHex} has its
+ * ciphertexts written from hex; any other text is UTF-8.
  */
-function encode(entry: ChainedEntry, headroom: number): Buffer {
+function encode(entry: ChainedEntry | ChainedEntryHex, headroom: number): Buffer {
   if (!Number.isSafeInteger(entry.seq) || entry.seq < 0)
     throw new RangeError('seq must be a safe integer ≥ 0');
   const fields = fieldsOf(entry);
+  const hexBlobs = 'reasonCtHex' in entry;
   // Upper bound without scanning strings: UTF-8 needs at most 3 bytes per UTF-16 code unit.
   let bound = headroom + MAGIC.length + 8;
   for (const f of fields) bound += 4 + (f === null ? 0 : typeof f === 'string' ? 3 * f.length : f.length);
@@ -101,12 +127,15 @@ function encode(entry: ChainedEntry, headroom: number): Buffer {
   out.writeUInt32BE(Math.floor(entry.seq / 0x100000000), at);
   out.writeUInt32BE(entry.seq % 0x100000000, at + 4);
   at += 8;
-  for (const f of fields) {
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
     if (f === null) {
       out.writeUInt32BE(NULL_LENGTH, at);
       at += 4;
     } else if (typeof f === 'string') {
-      const written = out.write(f, at + 4, 'utf8');
+      const asHex = hexBlobs && (i === REASON_FIELD || i === DETAIL_FIELD);
+      const written = out.write(f, at + 4, asHex ? 'hex' : 'utf8');
+      if (asHex && 2 * written !== f.length) throw new RangeError('ciphertext hex is malformed');
       out.writeUInt32BE(written, at);
       at += 4 + written;
     } else {
@@ -121,13 +150,51 @@ function encode(entry: ChainedEntry, headroom: number): Buffer {
 /**
  * The compact range of a Merkle tree growing from the left: one subtree hash per set bit of its size
  * (largest first). Appending is amortised one node hash; the root folds the range right to left.
+ * `H` is how a hash is held: a Buffer ({@link Frontier}) or lowercase hex ({@link HexFrontier}).
  */
-export class Frontier {
-  private constructor(
+abstract class CompactRange<H> {
+  protected constructor(
     private size_: number,
-    private readonly hashes: Buffer[],
+    protected readonly hashes: H[],
   ) {}
 
+  protected abstract node(left: H, right: H): H;
+  protected abstract emptyRoot(): H;
+
+  get size(): number {
+    return this.size_;
+  }
+
+  /**
+   * Adds the next leaf hash. `onNode(level, index)` is told of every complete subtree this creates:
+   * the subtree of 2^level leaves starting at leaf index·2^level.
+   */
+  append(leaf: H, onNode?: (level: number, index: number, hash: H) => void): void {
+    let h = leaf;
+    let s = this.size_;
+    let level = 0;
+    const next = this.size_ + 1;
+    while (s % 2 === 1) {
+      h = this.node(this.hashes.pop()!, h);
+      s = Math.floor(s / 2);
+      level++;
+      onNode?.(level, next / 2 ** level - 1, h);
+    }
+    this.hashes.push(h);
+    this.size_ = next;
+  }
+
+  /** MTH of all leaves so far. */
+  root(): H {
+    if (this.hashes.length === 0) return this.emptyRoot();
+    let r: H = this.hashes[this.hashes.length - 1]!;
+    for (let i = this.hashes.length - 2; i >= 0; i--) r = this.node(this.hashes[i]!, r);
+    return r;
+  }
+}
+
+/** The compact range over Buffer hashes, as the sequencer stores it in the head row. */
+export class Frontier extends CompactRange<Buffer> {
   static empty(): Frontier {
     return new Frontier(0, []);
   }
@@ -142,39 +209,36 @@ export class Frontier {
     return new Frontier(size, hashes);
   }
 
-  get size(): number {
-    return this.size_;
+  protected node(left: Buffer, right: Buffer): Buffer {
+    return nodeHash(left, right);
   }
 
-  /**
-   * Adds the next leaf hash. `onNode(level, index)` is told of every complete subtree this creates:
-   * the subtree of 2^level leaves starting at leaf index·2^level.
-   */
-  append(leaf: Buffer, onNode?: (level: number, index: number, hash: Buffer) => void): void {
-    let h = leaf;
-    let s = this.size_;
-    let level = 0;
-    const next = this.size_ + 1;
-    while (s % 2 === 1) {
-      h = nodeHash(this.hashes.pop()!, h);
-      s = Math.floor(s / 2);
-      level++;
-      onNode?.(level, next / 2 ** level - 1, h);
-    }
-    this.hashes.push(h);
-    this.size_ = next;
-  }
-
-  /** MTH of all leaves so far. */
-  root(): Buffer {
-    if (this.hashes.length === 0) return EMPTY_ROOT;
-    let r = this.hashes[this.hashes.length - 1]!;
-    for (let i = this.hashes.length - 2; i >= 0; i--) r = nodeHash(this.hashes[i]!, r);
-    return r;
+  protected emptyRoot(): Buffer {
+    return EMPTY_ROOT;
   }
 
   serialize(): Buffer {
     return Buffer.concat(this.hashes);
+  }
+}
+
+/** The compact range over hex hashes: what the verifier folds a million leaves into without Buffers. */
+export class HexFrontier extends CompactRange<string> {
+  static empty(): HexFrontier {
+    return new HexFrontier(0, []);
+  }
+
+  protected node(left: string, right: string): string {
+    return nodeHashHex(left, right);
+  }
+
+  protected emptyRoot(): string {
+    return EMPTY_ROOT_HEX;
+  }
+
+  /** The same bytes {@link Frontier.serialize} gives for the same leaves. */
+  serialize(): Buffer {
+    return Buffer.from(this.hashes.join(''), 'hex');
   }
 }
 

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { Frontier } from './chain.ts';
+import { Frontier, HexFrontier } from './chain.ts';
 import {
   EMPTY_ROOT,
+  EMPTY_ROOT_HEX,
   consistencyRanges,
   inclusionRanges,
   leafHash,
   nodeHash,
+  nodeHashHex,
   treeHash,
   verifyConsistency,
   verifyInclusion,
@@ -134,6 +136,25 @@ test('the incremental frontier gives the RFC root for every size and reports eve
   for (const [level, index, hash] of nodes) {
     assert.deepEqual(hash, treeHash(LEAVES, index * 2 ** level, (index + 1) * 2 ** level));
   }
+});
+
+test('the hex frontier the verifier uses gives the same roots, nodes and serialized form', () => {
+  const frontier = Frontier.empty();
+  const hexFrontier = HexFrontier.empty();
+  assert.equal(hexFrontier.root(), EMPTY_ROOT_HEX);
+  for (let n = 1; n <= N; n++) {
+    const nodes: string[] = [];
+    const hexNodes: string[] = [];
+    frontier.append(LEAVES[n - 1]!, (level, index, hash) => nodes.push(`${level}:${index}:${hex(hash)}`));
+    hexFrontier.append(hex(LEAVES[n - 1]!), (level, index, hash) =>
+      hexNodes.push(`${level}:${index}:${hash}`),
+    );
+    assert.deepEqual(hexNodes, nodes);
+    assert.equal(hexFrontier.root(), hex(frontier.root()), `size ${n}`);
+    assert.deepEqual(hexFrontier.serialize(), frontier.serialize());
+  }
+  assert.equal(nodeHashHex(hex(LEAVES[0]!), hex(LEAVES[1]!)), hex(nodeHash(LEAVES[0]!, LEAVES[1]!)));
+  assert.throws(() => nodeHashHex('ab', hex(LEAVES[1]!)), RangeError);
 });
 
 test('every inclusion proof in every tree up to 64 leaves verifies, has at most ⌈log2 n⌉ hashes, and any tampering fails', () => {

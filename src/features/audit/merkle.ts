@@ -10,6 +10,9 @@ export const HASH_BYTES = 32;
 /** MTH({}) = SHA-256 of the empty string (RFC 6962 §2.1). */
 export const EMPTY_ROOT: Buffer = hash('sha256', Buffer.alloc(0), 'buffer');
 
+/** {@link EMPTY_ROOT} as lowercase hex. */
+export const EMPTY_ROOT_HEX: string = EMPTY_ROOT.toString('hex');
+
 const scratch = Buffer.alloc(1 + 2 * HASH_BYTES);
 
 /** SHA-256(0x00 | data): the hash of one leaf. */
@@ -23,6 +26,20 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   scratch.set(left, 1);
   scratch.set(right, 1 + HASH_BYTES);
   return hash('sha256', scratch, 'buffer');
+}
+
+/**
+ * {@link nodeHash} over lowercase hex hashes, returning hex: the verifier folds a million leaves
+ * without allocating a Buffer per node.
+ */
+export function nodeHashHex(left: string, right: string): string {
+  scratch[0] = 0x01;
+  if (
+    scratch.write(left, 1, 'hex') !== HASH_BYTES ||
+    scratch.write(right, 1 + HASH_BYTES, 'hex') !== HASH_BYTES
+  )
+    throw new RangeError('a node hash needs two 32-byte hashes');
+  return hash('sha256', scratch, 'hex');
 }
 
 /** The largest power of two strictly below n (n ≥ 2). */

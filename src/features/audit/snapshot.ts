@@ -1,14 +1,17 @@
 import SQLite from 'better-sqlite3';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db, Dialect } from '../../db/database.ts';
 import * as repo from './audit.repository.ts';
 import type { AuditCheckpointsTable, AuditHeadsTable, AuditNodesTable } from './audit.table.ts';
-import type { ChainedEntry } from './chain.ts';
+import type { ChainedEntryHex } from './chain.ts';
 
-/** A stored entry as verification reads it: a tuple in COLUMN_LIST order (cheap to read in bulk). */
+/**
+ * A stored entry as verification reads it: a tuple in column order, hashes and ciphertexts as hex
+ * text (no Buffer per row). A missing hash reads as null or ''.
+ */
 export type EntryTuple = readonly [
   seq: number,
-  hash: Buffer | null,
+  hashHex: string | null,
   id: string,
   time: string,
   actorType: string,
@@ -17,8 +20,8 @@ export type EntryTuple = readonly [
   targetType: string,
   targetId: string,
   outcome: string,
-  reasonCt: Buffer | null,
-  detailCt: Buffer | null,
+  reasonCtHex: string | null,
+  detailCtHex: string | null,
   subjectId: string | null,
   policyIds: string,
   clientIp: string | null,
@@ -26,13 +29,26 @@ export type EntryTuple = readonly [
 ];
 
 // tenant_id is not read: the verifier puts the tenant it verifies into the recomputed hash.
-const COLUMN_LIST =
-  'seq, hash, id, time, actor_type, actor_id, action, target_type, target_id, outcome, ' +
-  'reason_ct, detail_ct, subject_id, policy_ids, client_ip, request_id';
-const COLUMNS = sql.raw(COLUMN_LIST);
+const TAIL_COLUMNS =
+  'id, time, actor_type, actor_id, action, target_type, target_id, outcome, %reason, %detail, ' +
+  'subject_id, policy_ids, client_ip, request_id';
+const SQLITE_COLUMNS =
+  'seq, lower(hex(hash)), ' +
+  TAIL_COLUMNS.replace('%reason', 'iif(reason_ct is null, null, hex(reason_ct))').replace(
+    '%detail',
+    'iif(detail_ct is null, null, hex(detail_ct))',
+  );
+const POSTGRES_COLUMNS = sql.raw(
+  "seq, encode(hash, 'hex') as hash, " +
+    TAIL_COLUMNS.replace('%reason', "encode(reason_ct, 'hex') as reason_ct").replace(
+      '%detail',
+      "encode(detail_ct, 'hex') as detail_ct",
+    ),
+);
+const PAGE = 10_000;
 
 /** The chained view of a stored tuple at the position, and in the tenant, the verifier expects. */
-export function chainedFromTuple(t: EntryTuple, seq: number, tenantId: string): ChainedEntry {
+export function chainedFromTuple(t: EntryTuple, seq: number, tenantId: string): ChainedEntryHex {
   return {
     seq,
     id: t[2],
@@ -44,8 +60,8 @@ export function chainedFromTuple(t: EntryTuple, seq: number, tenantId: string): 
     targetType: t[7],
     targetId: t[8],
     outcome: t[9],
-    reasonCt: t[10],
-    detailCt: t[11],
+    reasonCtHex: t[10],
+    detailCtHex: t[11],
     subjectId: t[12],
     policyIds: t[13],
     clientIp: t[14],
@@ -55,7 +71,11 @@ export function chainedFromTuple(t: EntryTuple, seq: number, tenantId: string): 
 
 /** Everything verification reads, from one consistent snapshot of the database. */
 export interface AuditSnapshot {
-  entries(tenantId: string, afterSeq: number, limit: number): Promise<EntryTuple[]>;
+  /**
+   * Calls `visit` for each chained entry (seq not null) of the tenant in stored seq order; a throw
+   * from `visit` stops the scan. Rows stream: memory stays flat for any log size.
+   */
+  scanEntries(tenantId: string, visit: (row: EntryTuple) => void): Promise<void>;
   checkpoints(tenantId: string): Promise<AuditCheckpointsTable[]>;
   nodes(tenantId: string): Promise<AuditNodesTable[]>;
   head(tenantId: string): Promise<AuditHeadsTable | undefined>;
@@ -71,9 +91,9 @@ export interface SnapshotSource {
 
 /**
  * Runs `fn` over one snapshot, so a sequencer working meanwhile cannot make entries, checkpoints and
- * head disagree. SQLite (file): a read-only connection of its own inside one read transaction, rows
- * as arrays (half the cost of objects), never blocking the process's writer. PostgreSQL: a
- * REPEATABLE READ transaction.
+ * head disagree. SQLite (file): a read-only connection of its own inside one read transaction, entries
+ * streamed as arrays of text (hashes and ciphertexts as hex: no Buffer per row), never blocking the
+ * process's writer. PostgreSQL: a REPEATABLE READ transaction.
  */
 export async function withSnapshot<T>(
   source: SnapshotSource,
@@ -88,11 +108,18 @@ export async function withSnapshot<T>(
 
 function kyselySnapshot(trx: Db): AuditSnapshot {
   return {
-    async entries(tenantId, afterSeq, limit) {
-      const { rows } = await sql<Record<string, unknown>>`
-        select ${COLUMNS} from audit_entries where tenant_id = ${tenantId} and seq > ${afterSeq}
-        order by seq limit ${limit}`.execute(trx);
-      return rows.map((r) => Object.values(r) as unknown as EntryTuple);
+    async scanEntries(tenantId, visit) {
+      // Keyset pages; the first has no lower bound, so even a negative seq is seen (and reported).
+      for (let after: number | null = null; ;) {
+        const from: RawBuilder<unknown> = after === null ? sql`` : sql`and seq > ${after}`;
+        const { rows }: { rows: Record<string, unknown>[] } = await sql<Record<string, unknown>>`
+          select ${POSTGRES_COLUMNS} from audit_entries
+          where tenant_id = ${tenantId} and seq is not null ${from}
+          order by seq limit ${PAGE}`.execute(trx);
+        for (const r of rows) visit(Object.values(r) as unknown as EntryTuple);
+        if (rows.length < PAGE) return;
+        after = Number(rows.at(-1)!.seq);
+      }
     },
     checkpoints: (tenantId) => repo.checkpoints(trx, tenantId),
     nodes: (tenantId) => repo.allNodes(trx, tenantId),
@@ -104,11 +131,11 @@ function kyselySnapshot(trx: Db): AuditSnapshot {
 async function sqliteSnapshot<T>(file: string, fn: (s: AuditSnapshot) => Promise<T>): Promise<T> {
   const conn = new SQLite(file, { readonly: true, fileMustExist: true });
   try {
-    conn.pragma('mmap_size = 268435456');
+    conn.pragma(`mmap_size = ${2 ** 31}`); // the whole file mapped: a verify reads every page once
     conn.pragma('cache_size = -65536');
     const entries = conn
       .prepare(
-        `select ${COLUMN_LIST} from audit_entries where tenant_id = ? and seq > ? order by seq limit ?`,
+        `select ${SQLITE_COLUMNS} from audit_entries where tenant_id = ? and seq is not null order by seq`,
       )
       .raw(true);
     const all = <R>(query: string) => {
@@ -125,8 +152,10 @@ async function sqliteSnapshot<T>(file: string, fn: (s: AuditSnapshot) => Promise
     );
     conn.exec('begin');
     return await fn({
-      entries: (tenantId, afterSeq, limit) =>
-        Promise.resolve(entries.all(tenantId, afterSeq, limit) as unknown as EntryTuple[]),
+      scanEntries(tenantId, visit) {
+        for (const row of entries.iterate(tenantId)) visit(row as EntryTuple);
+        return Promise.resolve();
+      },
       checkpoints,
       nodes,
       head: async (tenantId) => (await head(tenantId))[0],

@@ -1,15 +1,23 @@
 import type { KeyObject } from 'node:crypto';
 import type { Keyring } from '../keys/keyring.ts';
-import { Frontier, GENESIS, chainHash } from './chain.ts';
+import { GENESIS_HEX, HexFrontier, chainHashHex } from './chain.ts';
+import { EMPTY_ROOT_HEX } from './merkle.ts';
 import { publicKeyFromSpki, toCheckpoint, verifyCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { NODE_LEVEL_STRIDE } from './sequencer.ts';
-import { chainedFromTuple, withSnapshot, type AuditSnapshot, type SnapshotSource } from './snapshot.ts';
+import {
+  chainedFromTuple,
+  withSnapshot,
+  type AuditSnapshot,
+  type EntryTuple,
+  type SnapshotSource,
+} from './snapshot.ts';
 
 export type ProblemKind =
   | 'key_swapped'
   | 'key_unverifiable'
   | 'entry_missing'
   | 'entry_duplicated'
+  | 'entry_outside_chain'
   | 'entry_mismatch'
   | 'node_mismatch'
   | 'checkpoint_signature'
@@ -47,8 +55,6 @@ export interface TrustedAnchor {
   readonly publicKeys: ReadonlyMap<number, Buffer>;
 }
 
-const PAGE = 10_000;
-
 class Failure extends Error {
   constructor(readonly problem: Problem) {
     super(problem.message);
@@ -84,7 +90,6 @@ async function verifyIn(
     const trusted = await trustedKeys(deps, tenantId, anchor);
     keyTrust = trusted.source;
     const cps = (await snapshot.checkpoints(tenantId)).map(toCheckpoint);
-    const checkAt = new Map<number, Checkpoint[]>();
     cps.forEach((c, i) => {
       if (!verifyCheckpoint(c, trusted.keys.get(c.keyVersion) ?? missingKey(c)))
         fail({
@@ -98,63 +103,79 @@ async function verifyIn(
           checkpoint: i,
           message: `checkpoint ${i}: out of order (a checkpoint was removed or moved)`,
         });
-      checkAt.set(c.treeSize, [...(checkAt.get(c.treeSize) ?? []), c]);
     });
-    const nodes = new Map<string, Buffer>();
+    // Hashes are compared as lowercase hex, the form the snapshot reads them in.
+    const nodes = new Map<string, string>();
     for (const n of await snapshot.nodes(tenantId))
-      nodes.set(`${n.level}:${Number(n.idx)}`, Buffer.from(n.hash));
+      nodes.set(`${n.level}:${Number(n.idx)}`, Buffer.from(n.hash).toString('hex'));
     let nodesSeen = 0;
-    const frontier = Frontier.empty();
-    let previous = GENESIS;
-    const checkNode = (level: number, idx: number, hash: Buffer) => {
+    const frontier = HexFrontier.empty();
+    let previous = GENESIS_HEX;
+    const checkNode = (level: number, idx: number, hash: string) => {
       if (level % NODE_LEVEL_STRIDE !== 0) return;
       nodesSeen++;
-      if (!nodes.get(`${level}:${idx}`)?.equals(hash))
+      if (nodes.get(`${level}:${idx}`) !== hash)
         fail({
           kind: 'node_mismatch',
           seq: frontier.size,
           message: `stored Merkle node ${level}:${idx} is wrong (proofs would not verify)`,
         });
     };
-    for (let after = -1; ;) {
-      const rows = await snapshot.entries(tenantId, after, PAGE);
-      for (const row of rows) {
-        const seq = frontier.size;
-        const stored = Number(row[0]);
-        if (stored > seq)
-          fail({
-            kind: 'entry_missing',
-            seq,
-            message: `entry ${seq} is missing (deleted); the next stored entry is ${stored}`,
-          });
-        if (stored < seq)
-          fail({ kind: 'entry_duplicated', seq: stored, message: `entry ${stored} appears more than once` });
-        const hash = chainHash(previous, chainedFromTuple(row, seq, tenantId));
-        if (!row[1] || !hash.equals(row[1]))
-          fail({
-            kind: 'entry_mismatch',
-            seq,
-            message: `entry ${seq} does not match its chain hash: it was edited, or entries around it were inserted, removed or reordered`,
-          });
-        frontier.append(hash, checkNode);
-        previous = hash;
-        counts.entries++;
-        for (const c of checkAt.get(frontier.size) ?? []) {
-          if (!c.rootHash.equals(frontier.root()) || !c.chainHead.equals(previous))
-            fail({
-              kind: 'checkpoint_mismatch',
-              seq,
-              checkpoint: c.ordinal,
-              message: `checkpoint ${c.ordinal} (size ${c.treeSize}) does not match the entries up to ${seq}: history was rewritten`,
-            });
-          counts.checkpoints++;
-        }
-        if (anchor && anchor.checkpoint.treeSize === frontier.size)
-          matchAnchor(anchor.checkpoint, frontier.root(), previous, seq);
-      }
-      if (rows.length < PAGE) break;
-      after = Number(rows.at(-1)![0]);
+    // Checkpoints have strictly increasing sizes (checked above): the next one due is a cursor. One of
+    // size 0 can only cover the empty log.
+    let due = 0;
+    if (cps[0]?.treeSize === 0) {
+      matchCheckpoint(cps[0], EMPTY_ROOT_HEX, GENESIS_HEX, 0);
+      due = 1;
+      counts.checkpoints++;
     }
+    const anchorSize = anchor?.checkpoint.treeSize;
+    // A negative seq (listed by queries, never chained) is reported after the chain itself.
+    let outside: number | undefined;
+    const visit = (row: EntryTuple) => {
+      const seq = frontier.size;
+      const stored = Number(row[0]);
+      if (stored < 0) {
+        outside ??= stored;
+        return;
+      }
+      if (stored > seq)
+        fail({
+          kind: 'entry_missing',
+          seq,
+          message: `entry ${seq} is missing (deleted); the next stored entry is ${stored}`,
+        });
+      if (stored < seq)
+        fail({
+          kind: 'entry_duplicated',
+          seq: stored,
+          message: `entry ${stored} appears more than once, or out of place`,
+        });
+      if (stored !== seq) fail({ kind: 'entry_mismatch', seq, message: `entry ${seq} has a malformed seq` });
+      const hash = chainHashHex(previous, chainedFromTuple(row, seq, tenantId));
+      if (hash !== row[1])
+        fail({
+          kind: 'entry_mismatch',
+          seq,
+          message: `entry ${seq} does not match its chain hash: it was edited, or entries around it were inserted, removed or reordered`,
+        });
+      frontier.append(hash, checkNode);
+      previous = hash;
+      counts.entries++;
+      const size = frontier.size;
+      while (due < cps.length && cps[due]!.treeSize === size) {
+        matchCheckpoint(cps[due++]!, frontier.root(), previous, seq);
+        counts.checkpoints++;
+      }
+      if (anchorSize === size) matchAnchor(anchor!.checkpoint, frontier.root(), previous, seq);
+    };
+    await snapshot.scanEntries(tenantId, visit);
+    if (outside !== undefined)
+      fail({
+        kind: 'entry_outside_chain',
+        seq: outside,
+        message: `an entry carries seq ${outside}: it sits outside the chain (inserted or moved)`,
+      });
     const size = frontier.size;
     const beyond = cps.find((c) => c.treeSize > size);
     if (beyond)
@@ -189,8 +210,18 @@ function missingKey(c: Checkpoint): never {
   });
 }
 
-function matchAnchor(c: Checkpoint, root: Buffer, head: Buffer, seq: number): void {
-  if (!c.rootHash.equals(root) || !c.chainHead.equals(head))
+function matchCheckpoint(c: Checkpoint, root: string, head: string, seq: number): void {
+  if (c.rootHash.toString('hex') !== root || c.chainHead.toString('hex') !== head)
+    fail({
+      kind: 'checkpoint_mismatch',
+      seq,
+      checkpoint: c.ordinal,
+      message: `checkpoint ${c.ordinal} (size ${c.treeSize}) does not match the entries up to ${seq}: history was rewritten`,
+    });
+}
+
+function matchAnchor(c: Checkpoint, root: string, head: string, seq: number): void {
+  if (c.rootHash.toString('hex') !== root || c.chainHead.toString('hex') !== head)
     fail({
       kind: 'trusted_checkpoint_mismatch',
       seq,
@@ -254,8 +285,8 @@ async function trustedKeys(
 async function checkHead(
   snapshot: AuditSnapshot,
   tenantId: string,
-  frontier: Frontier,
-  previous: Buffer,
+  frontier: HexFrontier,
+  previous: string,
   cps: Checkpoint[],
 ) {
   const head = await snapshot.head(tenantId);
@@ -268,7 +299,7 @@ async function checkHead(
   const last = cps.at(-1);
   const consistent =
     Number(head.size) === size &&
-    Buffer.from(head.hash).equals(previous) &&
+    Buffer.from(head.hash).toString('hex') === previous &&
     Buffer.from(head.frontier).equals(frontier.serialize()) &&
     Number(head.checkpoint_count) === cps.length &&
     Number(head.checkpoint_size) === (last?.treeSize ?? 0);

@@ -58,7 +58,7 @@ export function createContactService(deps: {
   db: Db;
   store: ContactStore;
   codec: ContactCodec;
-  audit: Pick<AuditService, 'appendMany'>;
+  audit: Pick<AuditService, 'append' | 'appendMany'>;
   clock: Clock;
 }) {
   const { db, store, codec } = deps;
@@ -187,22 +187,30 @@ export function createContactService(deps: {
       });
     },
 
-    /** The contact known by this BSUID or wa_id, if any. */
+    /** The contact known by this BSUID or wa_id, if any: a reveal, audited like the other finds. */
     async findByIdentity(
       tenant: Tenant,
       identity: { userId?: string; waId?: string },
+      ctx: RevealContext,
     ): Promise<Contact | undefined> {
       const keys = {
         user: identity.userId ? await codec.identityKey(tenant, 'user', identity.userId) : undefined,
         wa: identity.waId ? await codec.identityKey(tenant, 'wa', identity.waId) : undefined,
       };
       if (!keys.user && !keys.wa) throw new ValidationError('An identity needs a userId or a waId');
-      const [row] = await repo.findByIdentityKeys(db, tenant.id, keys);
-      return row ? store.open(tenant, row) : undefined;
+      const [contact] = await reveal(tenant, ctx, async (trx) => {
+        const rows = (await repo.findByIdentityKeys(trx, tenant.id, keys)).slice(0, 1);
+        return { rows, shown: await Promise.all(rows.map((row) => store.open(tenant, row))) };
+      });
+      return contact;
     },
 
-    /** Changes some fields; each is re-encrypted under the contact's current key. */
-    async update(tenant: Tenant, id: string, patch: ContactPatch): Promise<Contact> {
+    /**
+     * Changes some fields; each is re-encrypted under the contact's current key. Recorded as one
+     * `sensitive_update` in the same transaction, naming the changed fields (never their values) in
+     * a detail encrypted under the customer's key.
+     */
+    async update(tenant: Tenant, id: string, patch: ContactPatch, actor: AuditActor): Promise<Contact> {
       const v = parseInput(contactFields, patch);
       return db.transaction().execute(async (trx) => {
         const row = await repo.findById(trx, tenant.id, id);
@@ -220,6 +228,19 @@ export function createContactService(deps: {
           updated_at: deps.clock.now().toISOString(),
         };
         await repo.updateContact(trx, tenant.id, id, updated);
+        await deps.audit.append(trx, {
+          tenantId: tenant.id,
+          actor,
+          action: 'sensitive_update',
+          target: { type: 'contact', id },
+          outcome: 'success',
+          detail: {
+            fields: Object.keys(v)
+              .filter((f) => v[f as keyof typeof v] !== undefined)
+              .sort(),
+          },
+          subject: { contactId: id, key },
+        });
         return store.open(tenant, { ...row, ...updated });
       });
     },
