@@ -144,7 +144,7 @@ function registerConsoleApi(app: FastifyInstance, runtime: Runtime): void {
     }),
     search: createInboxSearch({
       db,
-      search: createContactSearch({ db, keyring: runtime.keyring, codec: runtime.codec }),
+      search: createContactSearch({ db, store: runtime.contactStore, codec: runtime.codec }),
       audit: runtime.audit,
     }),
   });

@@ -1,11 +1,9 @@
 import type { Db } from '../../db/database.ts';
-import { KeyNotFoundError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
-import type { Keyring } from '../keys/keyring.ts';
 import type { Tenant } from '../tenants/tenants.service.ts';
 import { normalizePhone } from '../vault/normalize.ts';
 import type { ContactCodec } from './contact-codec.ts';
-import type { OpenedContact } from './contacts.service.ts';
+import type { ContactStore, OpenedContact } from './contact-store.ts';
 import * as repo from './contacts.repository.ts';
 import { lastFourQuery, phoneQuery, tag } from './contacts.schema.ts';
 
@@ -18,26 +16,10 @@ const MAX_RESULTS = 50;
  */
 export function createContactSearch(deps: {
   db: Db;
-  keyring: Pick<Keyring, 'openContactKey'>;
+  store: Pick<ContactStore, 'openWithKey'>;
   codec: ContactCodec;
 }) {
-  const { db, keyring, codec } = deps;
-
-  async function open(tenant: Tenant, row: repo.ContactRow): Promise<OpenedContact> {
-    if (!row.key_wrapped) throw new KeyNotFoundError(row.key_version);
-    const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, row.key_wrapped);
-    return {
-      contact: {
-        id: row.id,
-        tenantId: row.tenant_id,
-        ...codec.decrypt(tenant, key, row),
-        tags: JSON.parse(row.tags) as string[],
-        createdAt: row.created_at,
-        updatedAt: row.updated_at,
-      },
-      key,
-    };
-  }
+  const { db, store, codec } = deps;
 
   async function openMatching(
     tenant: Tenant,
@@ -47,7 +29,7 @@ export function createContactSearch(deps: {
     const found: OpenedContact[] = [];
     for (const row of rows) {
       if (!row.key_wrapped) continue;
-      const opened = await open(tenant, row);
+      const opened = await store.openWithKey(tenant, row);
       if (keep(opened)) found.push(opened);
       if (found.length >= MAX_RESULTS) break;
     }
