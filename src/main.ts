@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { AppError } from './lib/errors.ts';
 import { registerAuditCommands } from './cli/commands/audit.ts';
+import { registerBackupCommands, registerKeyBackupCommand } from './cli/commands/backup.ts';
 import { registerChannelCommands } from './cli/commands/channel.ts';
 import { registerContactCommands } from './cli/commands/contact.ts';
 import { registerDemoCommand } from './cli/commands/demo.ts';
@@ -22,6 +23,8 @@ async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerKeySetupCommands(program);
   registerKeyCommands(program);
+  registerKeyBackupCommand(program);
+  registerBackupCommands(program);
   registerServeCommand(program);
   registerDemoCommand(program);
   registerEmulatorCommand(program);

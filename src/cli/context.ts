@@ -54,7 +54,8 @@ export function readSharesFile(source: string): string[] {
     .filter((l) => l.length > 0 && !l.startsWith('#'));
 }
 
-async function promptShares(runtime: Runtime): Promise<string[]> {
+/** Asks for the threshold number of shares with a hidden prompt; none when standard input is no terminal. */
+export async function promptShares(runtime: Pick<Runtime, 'provider'>): Promise<string[]> {
   if (!process.stdin.isTTY) return [];
   const { threshold } = runtime.provider.status();
   const shares: string[] = [];

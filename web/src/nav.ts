@@ -16,6 +16,7 @@ export const NAV: readonly NavItem[] = [
   { path: '/inbox', label: 'nav.inbox', roles: ['agent', 'admin', 'owner'] },
   { path: '/search', label: 'nav.search', roles: ['agent', 'marketer', 'admin', 'owner'] },
   { path: '/team', label: 'nav.team', roles: ['admin', 'owner'] },
+  { path: '/keys', label: 'nav.keys', roles: ['admin', 'owner'] },
   { path: '/audit', label: 'nav.audit', roles: ['auditor'] },
   { path: '/access', label: 'nav.access', roles: ['agent', 'marketer', 'admin', 'owner', 'auditor'] },
 ];

@@ -7,7 +7,7 @@ import { combineShares, splitSecret } from '../../lib/crypto/shamir.ts';
 import { ConflictError, DecryptionError, InvalidSharesError, SealedError } from '../../lib/errors.ts';
 import type { KeyProvider, UnsealProgress } from './key-provider.ts';
 
-const keyfileSchema = z.object({
+export const keyfileSchema = z.object({
   format: z.literal('chatvault-root-v1'),
   shares: z.number().int().min(1).max(255),
   threshold: z.number().int().min(1).max(255),
@@ -22,10 +22,10 @@ const keyfileSchema = z.object({
     )
     .min(1),
 });
-type Keyfile = z.infer<typeof keyfileSchema>;
+export type Keyfile = z.infer<typeof keyfileSchema>;
 
 /** The unseal key itself is "key version 1" of its own family: it wraps each root key version. */
-const UNSEAL_KEY_ID = 1;
+export const UNSEAL_KEY_ID = 1;
 
 export interface LocalPaths {
   readonly dir: string;
@@ -46,7 +46,7 @@ export function localPaths(dataDir: string): LocalPaths {
   };
 }
 
-function rootAd(version: number): Buffer {
+export function rootAd(version: number): Buffer {
   return associatedData('system', 'root_keys', 'key', String(version));
 }
 

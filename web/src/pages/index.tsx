@@ -2,6 +2,7 @@ import { useI18n } from '../i18n/index.tsx';
 import { AccessPage } from './access.tsx';
 import { AuditPage } from './audit.tsx';
 import { InboxPage } from './inbox.tsx';
+import { KeysPage } from './keys.tsx';
 import { SearchPage } from './search.tsx';
 import { TeamPage } from './team.tsx';
 
@@ -12,6 +13,7 @@ export function Page({ path }: { path: string }) {
   if (inbox) return <InboxPage conversationId={inbox[1] ?? null} />;
   if (path === '/search') return <SearchPage />;
   if (path === '/team') return <TeamPage />;
+  if (path === '/keys') return <KeysPage />;
   if (path === '/audit') return <AuditPage />;
   if (path === '/access') return <AccessPage />;
   return <p className="pad">{t('common.notFound')}</p>;
