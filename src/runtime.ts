@@ -70,7 +70,8 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
   const channels = createChannelService({ db, keyring, clock: deps.clock });
   const upsertContact = createContactUpserter({ keyring, codec, clock: deps.clock });
   const ingest = createIngestService({ keyring, upsertContact, clock: deps.clock });
-  const committer = createGroupCommitter(db);
+  // SQLite has one writer; on PostgreSQL a few batches overlap their round trips (pool of 10).
+  const committer = createGroupCommitter(db, { parallel: database.dialect === 'postgres' ? 4 : 1 });
   const graph = createGraphClient(config.graphApi);
   const blobs = createLocalBlobStore(path.join(config.dataDir, 'blobs'));
   const media = createMediaService({ db: database.reader, keyring, blobs });

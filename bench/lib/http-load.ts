@@ -7,20 +7,24 @@ export interface LoadRequest {
   readonly body: Buffer;
 }
 
-/** Closed loop: `concurrency` requests in flight for `seconds`; returns completed requests per second. */
+/**
+ * Closed loop: `concurrency` requests in flight for `seconds` (or until `requests` were sent); returns
+ * completed requests per second.
+ */
 export async function closedLoop(
   origin: string,
   next: (i: number) => LoadRequest,
-  options: { concurrency: number; seconds: number },
-): Promise<{ perSecond: number; errors: number }> {
+  options: { concurrency: number; seconds: number; requests?: number },
+): Promise<{ perSecond: number; errors: number; done: number; seconds: number }> {
   const pool = new Pool(origin, { connections: options.concurrency, pipelining: 1 });
+  const limit = options.requests ?? Number.POSITIVE_INFINITY;
   let i = 0;
   let done = 0;
   let errors = 0;
   const end = performance.now() + options.seconds * 1000;
   const start = performance.now();
   const worker = async () => {
-    while (performance.now() < end) {
+    while (performance.now() < end && i < limit) {
       const req = next(i++);
       const res = await pool.request({
         method: 'POST',
@@ -36,7 +40,7 @@ export async function closedLoop(
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   const elapsed = (performance.now() - start) / 1000;
   await pool.close();
-  return { perSecond: done / elapsed, errors };
+  return { perSecond: done / elapsed, errors, done, seconds: elapsed };
 }
 
 /** Open loop: requests started at `rate` per second for `seconds`, each timed from its scheduled start. */

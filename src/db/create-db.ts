@@ -16,6 +16,7 @@ import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database, Db, Dialect } from './database.ts';
 import { migrations } from './migrations/index.ts';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.ts';
 import { ScopedPostgresIntrospector } from './scoped-introspector.ts';
 
 export interface DbHandle {
@@ -53,12 +54,22 @@ export async function createDb(config: Pick<Config, 'database'>): Promise<DbHand
       sqlite.pragma('busy_timeout = 5000');
       sqlite.pragma('cache_size = -65536'); // 64 MiB page cache
       sqlite.pragma('mmap_size = 268435456');
+      sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
       return new Kysely<Database>({
         dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
       });
     };
     const db = open();
-    return handle(db, 'sqlite', target.file === ':memory:' ? db : open());
+    if (target.file === ':memory:') return handle(db, 'sqlite', db);
+    const checkpointer = startWalCheckpointer(target.file);
+    const base = handle(db, 'sqlite', open());
+    return {
+      ...base,
+      async close() {
+        await checkpointer.stop();
+        await base.close();
+      },
+    };
   }
   if (target.schema) {
     const admin = new pg.Client({ connectionString: target.url });

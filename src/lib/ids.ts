@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+const RANDOM_BYTES = 10;
+const POOL_SIZE = RANDOM_BYTES * 1024;
+
+// One randomBytes call per 1024 ids: the syscall costs more than building the id. Each slice of the
+// pool is used exactly once, then the pool is refilled with fresh randomness.
+let pool = randomBytes(POOL_SIZE);
+let poolOffset = 0;
 
 /**
  * A prefixed, time-ordered, random identifier: `ct_` + 10 chars of time + 16 chars of randomness
@@ -14,12 +21,18 @@ export function newId(prefix: string): string {
     head = ALPHABET[time % 32] + head;
     time = Math.floor(time / 32);
   }
-  const bytes = randomBytes(10);
+  if (poolOffset === POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const at = poolOffset;
+  poolOffset += RANDOM_BYTES;
   let tail = '';
   for (let i = 0; i < 16; i++) {
     const bit = i * 5;
     const byte = bit >> 3;
-    const word = ((bytes[byte] ?? 0) << 8) | (bytes[byte + 1] ?? 0);
+    const next = byte + 1 < RANDOM_BYTES ? pool[at + byte + 1]! : 0;
+    const word = (pool[at + byte]! << 8) | next;
     tail += ALPHABET[(word >> (11 - (bit & 7))) & 31];
   }
   return `${prefix}_${head}${tail}`;

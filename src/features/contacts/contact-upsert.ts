@@ -35,7 +35,7 @@ export function createContactUpserter(deps: {
       user: identity.userId ? await codec.identityKey(tenant, 'user', identity.userId) : undefined,
       wa: identity.waId ? await codec.identityKey(tenant, 'wa', identity.waId) : undefined,
     };
-    const rows = await repo.findByIdentityKeys(trx, tenant.id, keys);
+    const rows = await repo.findIdentityMatches(trx, tenant.id, keys);
     const row = rows.find((r) => keys.user && r.user_key?.equals(keys.user)) ?? rows[0];
     if (!row) {
       const prepared = await prepare(tenant, {

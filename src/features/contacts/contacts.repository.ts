@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.ts';
+import { prepared } from '../../db/prepared.ts';
 import type { ContactsTable } from './contacts.table.ts';
 
 export type ContactRow = ContactsTable;
@@ -64,4 +65,46 @@ export async function countContacts(db: Db, tenantId: string): Promise<number> {
     .where('tenant_id', '=', tenantId)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+const identityColumns = [
+  'id',
+  'user_key',
+  'wa_key',
+  'key_version',
+  'key_wrapped',
+  'phone_ct',
+  'name_ct',
+] as const satisfies readonly (keyof ContactsTable)[];
+
+// Every inbound message looks its customer up by identity: compiled once per shape (see prepared.ts).
+const byUserKey = prepared((db, a: { tenantId: string; user: Buffer }) =>
+  db
+    .selectFrom('contacts')
+    .select(identityColumns)
+    .where('tenant_id', '=', a.tenantId)
+    .where('user_key', '=', a.user),
+);
+const byWaKey = prepared((db, a: { tenantId: string; wa: Buffer }) =>
+  db
+    .selectFrom('contacts')
+    .select(identityColumns)
+    .where('tenant_id', '=', a.tenantId)
+    .where('wa_key', '=', a.wa),
+);
+const byEitherKey = prepared((db, a: { tenantId: string; user: Buffer; wa: Buffer }) =>
+  db
+    .selectFrom('contacts')
+    .select(identityColumns)
+    .where('tenant_id', '=', a.tenantId)
+    .where((eb) => eb.or([eb('user_key', '=', a.user), eb('wa_key', '=', a.wa)])),
+);
+
+/** The columns a channel event needs of the contacts matching either identity key (at most two rows). */
+export async function findIdentityMatches(db: Db, tenantId: string, keys: { user?: Buffer; wa?: Buffer }) {
+  const { user, wa } = keys;
+  if (user && wa) return (await byEitherKey(db, { tenantId, user, wa })).rows;
+  if (user) return (await byUserKey(db, { tenantId, user })).rows;
+  if (wa) return (await byWaKey(db, { tenantId, wa })).rows;
+  return [];
 }

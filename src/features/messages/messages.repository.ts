@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
+import { prepared } from '../../db/prepared.ts';
 import type {
   ChannelEventsTable,
   ConsentEventsTable,
@@ -9,26 +10,42 @@ import type {
   OutboxTable,
 } from './messages.table.ts';
 
-/** Inserts a message unless one with the same wamid exists; returns false for a duplicate. */
-export async function insertMessageOnce(db: Db, row: MessagesTable): Promise<boolean> {
-  const inserted = await db
+// The two statements every inbound message runs are compiled once (see prepared.ts).
+const insertMessageIfNew = prepared((db, m: MessagesTable) =>
+  db
     .insertInto('messages')
-    .values(row)
+    .values({
+      id: m.id,
+      tenant_id: m.tenant_id,
+      conversation_id: m.conversation_id,
+      contact_id: m.contact_id,
+      direction: m.direction,
+      type: m.type,
+      wamid_key: m.wamid_key,
+      content_ct: m.content_ct,
+      status: m.status,
+      error_code: m.error_code,
+      sent_at: m.sent_at,
+      created_at: m.created_at,
+    })
     .onConflict((oc) => oc.columns(['tenant_id', 'wamid_key']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return inserted !== undefined;
-}
+    .returning('id'),
+);
 
-/**
- * Records an inbound message on the customer's conversation in one statement: created if new, else
- * its last-inbound time and service window move forward (never back) and its unread count grows.
- */
-export async function touchConversationOnInbound(db: Db, row: ConversationsTable): Promise<string> {
-  const later = sql<boolean>`conversations.last_inbound_at is null or conversations.last_inbound_at < excluded.last_inbound_at`;
-  const result = await db
+const later = sql<boolean>`conversations.last_inbound_at is null or conversations.last_inbound_at < excluded.last_inbound_at`;
+const upsertConversationOnInbound = prepared((db, c: ConversationsTable) =>
+  db
     .insertInto('conversations')
-    .values(row)
+    .values({
+      id: c.id,
+      tenant_id: c.tenant_id,
+      contact_id: c.contact_id,
+      channel_id: c.channel_id,
+      last_inbound_at: c.last_inbound_at,
+      window_expires_at: c.window_expires_at,
+      unread: c.unread,
+      updated_at: c.updated_at,
+    })
     .onConflict((oc) =>
       oc.columns(['tenant_id', 'channel_id', 'contact_id']).doUpdateSet({
         last_inbound_at: sql`case when ${later} then excluded.last_inbound_at else conversations.last_inbound_at end`,
@@ -37,9 +54,24 @@ export async function touchConversationOnInbound(db: Db, row: ConversationsTable
         updated_at: sql`excluded.updated_at`,
       }),
     )
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return result.id;
+    .returning('id'),
+);
+
+/** Inserts a message unless one with the same wamid exists; returns false for a duplicate. */
+export async function insertMessageOnce(db: Db, row: MessagesTable): Promise<boolean> {
+  const { rows } = await insertMessageIfNew(db, row);
+  return rows.length > 0;
+}
+
+/**
+ * Records an inbound message on the customer's conversation in one statement: created if new, else
+ * its last-inbound time and service window move forward (never back) and its unread count grows.
+ */
+export async function touchConversationOnInbound(db: Db, row: ConversationsTable): Promise<string> {
+  const { rows } = await upsertConversationOnInbound(db, row);
+  const id = rows[0]?.id;
+  if (id === undefined) throw new Error('The conversation upsert returned no row');
+  return id;
 }
 
 export async function insertConversation(db: Db, row: ConversationsTable): Promise<void> {

@@ -25,6 +25,7 @@ export function createTenantService(deps: {
   clock: Clock;
 }) {
   const bySlug = new Map<string, Tenant>();
+  const byId = new Map<string, Tenant>();
 
   return {
     /** Creates a tenant and its version-1 keys for every purpose, in one transaction. */
@@ -60,10 +61,15 @@ export function createTenantService(deps: {
       return tenant;
     },
 
+    /** Finds a tenant by id (cached like getBySlug: the webhook path asks on every delivery). */
     async getById(id: string): Promise<Tenant> {
+      const cached = byId.get(id);
+      if (cached) return cached;
       const row = await repo.findTenantById(deps.db, id);
       if (!row) throw new NotFoundError('Tenant');
-      return toTenant(row);
+      const tenant = toTenant(row);
+      byId.set(id, tenant);
+      return tenant;
     },
 
     async list(): Promise<Tenant[]> {

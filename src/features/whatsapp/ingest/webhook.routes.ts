@@ -58,7 +58,10 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
       return reply.type('text/plain').send(query.data['hub.challenge']);
     });
 
-    scope.post('/webhooks/whatsapp/:channelId', { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
+    // Meta delivers up to thousands of webhooks a second: no access-log lines for them (refusals are
+    // audited, failures still logged as errors).
+    const post = { bodyLimit: WEBHOOK_BODY_LIMIT, logLevel: 'warn' } as const;
+    scope.post('/webhooks/whatsapp/:channelId', post, async (request, reply) => {
       const { channelId } = parseChannel(request.params);
       const channel = await deps.channels.get(channelId);
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
