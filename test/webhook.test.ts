@@ -92,6 +92,11 @@ for (const target of databaseTargets()) {
       assert.equal(again.statusCode, 200);
       assert.equal(again.json<{ duplicates: number }>().duplicates, 1);
       assert.equal(await count('messages'), 1);
+      const conversation = await t.runtime.database.db
+        .selectFrom('conversations')
+        .select('unread')
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(conversation.unread), 1, 'a redelivery does not count as a new unread message');
       const [found] = await t.runtime.contacts.findByPhone(tenant, customer.phone, {
         actor: { type: 'system', id: 'test' },
         reason: 'verifying webhook ingest',

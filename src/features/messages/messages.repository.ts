@@ -57,6 +57,19 @@ const upsertConversationOnInbound = prepared((db, c: ConversationsTable) =>
     .returning('id'),
 );
 
+/**
+ * Takes back the unread count `touchConversationOnInbound` added for a message that turned out to be a
+ * redelivery (same transaction, so the +1 and the −1 commit together or not at all).
+ */
+export async function undoInboundUnread(db: Db, conversationId: string): Promise<void> {
+  await db
+    .updateTable('conversations')
+    .set({ unread: sql`conversations.unread - 1` })
+    .where('id', '=', conversationId)
+    .where('unread', '>', 0)
+    .execute();
+}
+
 /** Inserts a message unless one with the same wamid exists; returns false for a duplicate. */
 export async function insertMessageOnce(db: Db, row: MessagesTable): Promise<boolean> {
   const { rows } = await insertMessageIfNew(db, row);

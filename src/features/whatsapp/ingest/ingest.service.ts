@@ -101,7 +101,10 @@ export function createIngestService(deps: {
       sent_at: sentAt.toISOString(),
       created_at: clock.now().toISOString(),
     });
-    if (!stored) return 'duplicate' as const;
+    if (!stored) {
+      await repo.undoInboundUnread(trx, conversationId);
+      return 'duplicate' as const;
+    }
     const media = MEDIA_TYPES.has(m.type) ? (m[m.type] as { id?: unknown } | undefined) : undefined;
     if (media && typeof media.id === 'string' && MEDIA_ID.test(media.id))
       await enqueueMediaFetch(trx, tenant, channel, id, contactId, m.type, media);
