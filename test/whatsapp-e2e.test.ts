@@ -11,8 +11,17 @@ import { WindowClosedError } from '../src/lib/errors.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 import { databaseTargets } from './support/targets.ts';
 import { testReveal } from './support/actors.ts';
+import { encodings, findLeaks, postgresDump } from './support/scan.ts';
 
 const system = { type: 'system' as const, id: 'e2e-test' };
+
+/** Every regular file under `dir` (database, WAL, blobs, partial downloads, keys), concatenated. */
+function filesUnder(dir: string): Buffer {
+  const files = fs.readdirSync(dir, { recursive: true, withFileTypes: true });
+  return Buffer.concat(
+    files.filter((f) => f.isFile()).map((f) => fs.readFileSync(path.join(f.parentPath, f.name))),
+  );
+}
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -170,6 +179,71 @@ for (const target of databaseTargets()) {
         .executeTakeFirstOrThrow();
       assert.ok(['failed', 'undeliverable'].includes(row.status), row.status);
       if (row.error_code === 131050) assert.equal(await count('consent_events'), before + 1);
+    });
+
+    test('nothing readable about the simulated customers reaches the files, the blob store or the logs', async () => {
+      const customer = emulator.customers.find((c) => c.onWhatsApp && c.waId !== undefined)!;
+      const secretText = 'Please deliver to flat 12B, the code is 4711 — Ünïcödé';
+      const delivery = {
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: emulator.channel.wabaId,
+            changes: [
+              {
+                field: 'messages',
+                value: {
+                  messaging_product: 'whatsapp',
+                  metadata: {
+                    display_phone_number: '15550783881',
+                    phone_number_id: emulator.channel.phoneNumberId,
+                  },
+                  contacts: [{ profile: { name: customer.profileName }, wa_id: customer.waId }],
+                  messages: [
+                    {
+                      from: customer.waId,
+                      id: 'wamid.E2E-LEAK-CHECK-000000000000000001',
+                      timestamp: String(Math.floor(Date.now() / 1000)),
+                      type: 'text',
+                      text: { body: secretText },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      };
+      const before = await count('messages');
+      await emulator.deliver(delivery);
+      await emulator.flush();
+      assert.equal(await count('messages'), before + 1, 'the marked message was stored');
+
+      const mediaSlices: Buffer[] = [];
+      for (const row of await t.runtime.database.db.selectFrom('media').selectAll().execute()) {
+        const clear = await readAll((await t.runtime.media.open(tenant.id, row.id)).stream);
+        if (clear.length >= 96) mediaSlices.push(clear.subarray(32, 96));
+      }
+      assert.ok(mediaSlices.length > 0, 'media was ingested');
+
+      const haystack = Buffer.concat([
+        filesUnder(t.dataDir),
+        target.name === 'postgres'
+          ? postgresDump(t.env.CHATVAULT_DATABASE_URL!, t.env.CHATVAULT_DATABASE_SCHEMA!)
+          : Buffer.alloc(0),
+        Buffer.from(t.logs.join('')),
+      ]);
+      // Short names could turn up by chance in megabytes of ciphertext; phones and long names cannot.
+      const people = emulator.customers.list.map((c) => ({
+        phone: c.phone,
+        profileName: c.profileName.length >= 8 ? c.profileName : c.phone,
+        email: `${c.userId}@invalid.example`,
+      }));
+      const control = Buffer.concat([haystack.subarray(0, 4096), Buffer.from(customer.phone)]);
+      assert.notDeepEqual(findLeaks(control, people as never), [], 'the scan finds a planted number');
+      assert.deepEqual(findLeaks(haystack, people as never), []);
+      for (const bytes of encodings(secretText)) assert.ok(!haystack.includes(bytes), 'message text');
+      for (const slice of mediaSlices) assert.ok(!haystack.includes(slice), 'media bytes');
     });
   });
 }
