@@ -9,6 +9,7 @@ import { errorKey } from './errors.ts';
 import { MessageBubble } from './message-bubble.tsx';
 import { ReplyBox } from './reply-box.tsx';
 import { WindowCountdown } from './window-countdown.tsx';
+import { ErrorAlert } from './error-alert.tsx';
 
 /** One conversation: header with the window and assignment, the messages, the reply box; the customer beside. */
 export function ConversationView(props: { id: string; messagesVersion: number; onChanged: () => void }) {
@@ -69,11 +70,7 @@ export function ConversationView(props: { id: string; messagesVersion: number; o
             />
           )}
         </header>
-        {error && (
-          <p role="alert" className="error">
-            {t(error)}
-          </p>
-        )}
+        <ErrorAlert error={error} />
         {detail && !detail.canRead && <p className="notice">{t('thread.cannotRead')}</p>}
         <ol className="messages" aria-live="polite" data-testid="messages">
           {messages?.map((m) => (

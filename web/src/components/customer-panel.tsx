@@ -5,6 +5,7 @@ import { api } from '../lib/api.ts';
 import type { ContactField, ConversationDetail } from '../lib/types.ts';
 import { errorKey } from './errors.ts';
 import { RevealedValue, RevealDialog, type Revealed } from './reveal.tsx';
+import { ErrorAlert } from './error-alert.tsx';
 
 const FIELDS: { field: Exclude<ContactField, 'attributes'>; label: MessageKey }[] = [
   { field: 'profileName', label: 'contact.name' },
@@ -127,11 +128,7 @@ function Tags(props: { contactId: string; tags: string[]; editable: boolean; onC
           <button type="submit">{t('tags.addButton')}</button>
         </form>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {t(error)}
-        </p>
-      )}
+      <ErrorAlert error={error} />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import type { MessageKey } from '../i18n/en.ts';
 import { download } from '../lib/api.ts';
 import type { MessageView } from '../lib/types.ts';
 import { errorKey } from './errors.ts';
+import { ErrorAlert } from './error-alert.tsx';
 
 const STATUS: Record<string, { mark: string; label: MessageKey; className?: string }> = {
   queued: { mark: '🕓', label: 'status.queued' },
@@ -88,11 +89,7 @@ export function MessageBubble({ message: m }: { message: MessageView }) {
           </span>
         )}
       </p>
-      {error && (
-        <p role="alert" className="error">
-          {t(error)}
-        </p>
-      )}
+      <ErrorAlert error={error} />
     </li>
   );
 }

@@ -4,6 +4,7 @@ import type { MessageKey } from '../i18n/en.ts';
 import { api } from '../lib/api.ts';
 import type { TemplateSummary } from '../lib/types.ts';
 import { errorKey } from './errors.ts';
+import { ErrorAlert } from './error-alert.tsx';
 
 /** Free text inside the 24-hour service window; outside it, an approved template with its parameters. */
 export function ReplyBox(props: {
@@ -58,11 +59,7 @@ export function ReplyBox(props: {
       ) : (
         <TemplatePicker conversationId={props.conversationId} busy={busy} onSend={(c) => void send(c)} />
       )}
-      {error && (
-        <p role="alert" className="error">
-          {t(error)}
-        </p>
-      )}
+      <ErrorAlert error={error} />
     </div>
   );
 }

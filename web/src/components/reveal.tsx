@@ -6,6 +6,7 @@ import { useTicker } from '../lib/live.ts';
 import type { ContactField } from '../lib/types.ts';
 import { Dialog } from './dialog.tsx';
 import { errorKey } from './errors.ts';
+import { ErrorAlert } from './error-alert.tsx';
 
 export interface Revealed {
   field: ContactField;
@@ -74,11 +75,7 @@ export function RevealDialog(props: {
           </button>
         </div>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {t(error)}
-        </p>
-      )}
+      <ErrorAlert error={error} />
     </Dialog>
   );
 }

@@ -5,6 +5,7 @@ import { api } from '../lib/api.ts';
 import { assertPasskey } from '../lib/webauthn.ts';
 import { Dialog } from './dialog.tsx';
 import { errorKey } from './errors.ts';
+import { ErrorAlert } from './error-alert.tsx';
 
 /** Asks for a fresh second factor (passkey or authenticator code) before a sensitive action is retried. */
 export function StepUpDialog({ onDone }: { onDone: (ok: boolean) => void }) {
@@ -66,11 +67,7 @@ export function StepUpDialog({ onDone }: { onDone: (ok: boolean) => void }) {
           </button>
         </div>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {t(error)}
-        </p>
-      )}
+      <ErrorAlert error={error} />
     </Dialog>
   );
 }

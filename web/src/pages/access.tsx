@@ -4,6 +4,7 @@ import { useI18n } from '../i18n/index.tsx';
 import type { MessageKey } from '../i18n/en.ts';
 import { api } from '../lib/api.ts';
 import { useSession } from '../lib/session.tsx';
+import { ErrorAlert } from '../components/error-alert.tsx';
 
 interface MyAccess {
   trainingCurrent: boolean;
@@ -77,11 +78,7 @@ export function AccessPage() {
             {t(done)}
           </p>
         )}
-        {error && (
-          <p role="alert" className="error">
-            {t(error)}
-          </p>
-        )}
+        <ErrorAlert error={error} />
         {mine && (
           <dl className="fields">
             <div>

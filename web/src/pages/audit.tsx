@@ -3,6 +3,7 @@ import { errorKey } from '../components/errors.ts';
 import { useI18n } from '../i18n/index.tsx';
 import type { MessageKey } from '../i18n/en.ts';
 import { api, download } from '../lib/api.ts';
+import { ErrorAlert } from '../components/error-alert.tsx';
 
 interface Entry {
   seq: number;
@@ -156,11 +157,7 @@ export function AuditPage() {
         <input id="f-target" value={targetId} onChange={(e) => setTargetId(e.target.value)} />
         <button type="submit">{t('audit.filter')}</button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {t(error)}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {entries && (
         <table data-testid="audit-entries">
           <thead>

@@ -7,6 +7,7 @@ import type { MessageKey } from '../i18n/en.ts';
 import { api } from '../lib/api.ts';
 import { navigate } from '../lib/router.ts';
 import { createPasskey } from '../lib/webauthn.ts';
+import { ErrorAlert } from '../components/error-alert.tsx';
 
 interface Started {
   operator: { email: string; role: string };
@@ -70,11 +71,7 @@ export function EnrollPage() {
           />
         )}
         {started && step === 'codes' && <CodesStep workspace={started.tenant.slug} onError={setError} />}
-        {error && (
-          <p role="alert" className="error">
-            {t(error)}
-          </p>
-        )}
+        <ErrorAlert error={error} />
       </div>
     </div>
   );

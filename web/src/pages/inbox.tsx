@@ -9,6 +9,7 @@ import { useLiveEvents } from '../lib/live.ts';
 import { navigate } from '../lib/router.ts';
 import { useSession } from '../lib/session.tsx';
 import type { ConversationSummary } from '../lib/types.ts';
+import { ErrorAlert } from '../components/error-alert.tsx';
 
 export type InboxView = 'mine' | 'unassigned' | 'all';
 
@@ -56,11 +57,7 @@ export function InboxPage({ conversationId }: { conversationId: string | null })
             </button>
           ))}
         </div>
-        {error && (
-          <p role="alert" className="error">
-            {t(error)}
-          </p>
-        )}
+        <ErrorAlert error={error} />
         <ConversationList
           items={list}
           selected={conversationId}

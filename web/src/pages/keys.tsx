@@ -3,6 +3,7 @@ import { errorKey } from '../components/errors.ts';
 import { useI18n } from '../i18n/index.tsx';
 import type { MessageKey } from '../i18n/en.ts';
 import { api } from '../lib/api.ts';
+import { ErrorAlert } from '../components/error-alert.tsx';
 
 /** Purposes an admin may rotate here (`index` needs a re-index job; the root key is rotated from the CLI). */
 const ROTATABLE = ['data', 'restricted', 'audit', 'collect'];
@@ -125,11 +126,7 @@ export function KeysPage() {
           {t(done)}
         </p>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {t(error)}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {job && (
         <div className="notice" role="status" aria-live="polite">
           <p>

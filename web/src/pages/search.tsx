@@ -5,6 +5,7 @@ import type { MessageKey } from '../i18n/en.ts';
 import { api } from '../lib/api.ts';
 import { navigate } from '../lib/router.ts';
 import type { MaskedIdentity } from '../lib/types.ts';
+import { ErrorAlert } from '../components/error-alert.tsx';
 
 type By = 'phone' | 'last4' | 'tag';
 
@@ -59,11 +60,7 @@ export function SearchPage() {
         </button>
       </form>
       <p className="muted small">{t('search.recorded')}</p>
-      {error && (
-        <p role="alert" className="error">
-          {t(error)}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {results && results.length === 0 && <p>{t('search.none')}</p>}
       {results && results.length > 0 && (
         <table>

@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/index.tsx';
 import type { MessageKey } from '../i18n/en.ts';
 import { api } from '../lib/api.ts';
 import { assertPasskey } from '../lib/webauthn.ts';
+import { ErrorAlert } from '../components/error-alert.tsx';
 
 const WORKSPACE_KEY = 'chatvault.workspace';
 type Method = 'webauthn' | 'totp' | 'recovery';
@@ -160,11 +161,7 @@ export function SignInPage(props: { notice: MessageKey | null; onSignedIn: () =>
             </button>
           </div>
         )}
-        {error && (
-          <p role="alert" className="error">
-            {t(error)}
-          </p>
-        )}
+        <ErrorAlert error={error} />
       </div>
     </div>
   );

@@ -6,6 +6,7 @@ import type { MessageKey } from '../i18n/en.ts';
 import { api } from '../lib/api.ts';
 import { useSession, type Role } from '../lib/session.tsx';
 import type { TeamMember } from '../lib/types.ts';
+import { ErrorAlert } from '../components/error-alert.tsx';
 
 const ROLES: Role[] = ['agent', 'marketer', 'auditor', 'admin', 'owner'];
 
@@ -51,11 +52,7 @@ export function TeamPage() {
           {t(done)}
         </p>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {t(error)}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {link && <EnrollmentLink url={link} onClose={() => setLink(null)} />}
       {!team ? (
         <p>{t('common.loading')}</p>
@@ -213,11 +210,7 @@ function InviteDialog(props: { onClose: () => void; onInvited: (url: string) => 
           </button>
         </div>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {t(error)}
-        </p>
-      )}
+      <ErrorAlert error={error} />
     </Dialog>
   );
 }
