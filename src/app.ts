@@ -3,6 +3,7 @@ import { ID_PATTERN, newId } from './lib/ids.ts';
 import { mapError } from './http/error-mapper.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { accessRoutes } from './features/access/access.routes.ts';
+import { incidentRoutes } from './features/incidents/incidents.routes.ts';
 import { tenantResource } from './features/access/entities.ts';
 import { auditRoutes } from './features/audit/audit.routes.ts';
 import { auditCheckRoutes } from './features/audit/verify.routes.ts';
@@ -24,7 +25,23 @@ import { registerAuth } from './features/auth/index.ts';
 import { systemRoutes } from './features/system/system.routes.ts';
 import { keyRoutes } from './features/keys/keys.routes.ts';
 import { webhookRoutes } from './features/whatsapp/ingest/webhook.routes.ts';
+import { vendorRoutes } from './features/vendors/vendors.routes.ts';
+import { createVendorReports } from './features/vendors/report.service.ts';
+import { vendorApiRoutes } from './features/vendor-api/vendor-api.routes.ts';
+import { createVendorApi } from './features/vendor-api/vendor-api.service.ts';
+import { createCollectKeys } from './features/collect/collect-keys.ts';
+import { collectRoutes } from './features/collect/collect.routes.ts';
+import { createCollectService } from './features/collect/collect.service.ts';
+import { dlpRoutes } from './features/dlp/dlp.routes.ts';
+import { createRestrictedReveal } from './features/dlp/restricted.service.ts';
+import { createMetrics } from './features/metrics/metrics.ts';
+import { metricsRoutes } from './features/metrics/metrics.routes.ts';
 import type { Runtime } from './runtime.ts';
+import { consentRoutes } from './features/consent/consent.routes.ts';
+import { optInRoutes } from './features/consent/optin.routes.ts';
+import { dsrRoutes } from './features/dsr/dsr.routes.ts';
+import { retentionRoutes } from './features/retention/retention.routes.ts';
+import { campaignRoutes } from './features/campaigns/campaigns.routes.ts';
 
 /**
  * Builds the HTTP application over a runtime: request ids, one error mapper, the feature routes.
@@ -49,6 +66,15 @@ export function buildApp(runtime: Runtime): FastifyInstance {
       .status(404)
       .send({ error: { code: 'not_found', message: 'Route not found' }, requestId: request.id });
   });
+  // First, so its timing hook covers every route registered after it.
+  metricsRoutes(app, {
+    metrics: createMetrics({
+      db: runtime.database.reader,
+      clock: runtime.clock,
+      isSealed: () => runtime.provider.isSealed(),
+    }),
+    token: runtime.config.metricsToken,
+  });
   registerAuth(app, {
     auth: runtime.auth,
     operators: runtime.operators,
@@ -57,6 +83,7 @@ export function buildApp(runtime: Runtime): FastifyInstance {
   });
   systemRoutes(app, runtime);
   accessRoutes(app, { access: runtime.access, tenants: runtime.tenants });
+  incidentRoutes(app, { access: runtime.access, incidents: runtime.incidents, detection: runtime.detection });
   keyRoutes(app, {
     access: runtime.access,
     lifecycle: runtime.keyLifecycle,
@@ -114,6 +141,30 @@ export function buildApp(runtime: Runtime): FastifyInstance {
       );
     },
   });
+  vendorRoutes(app, {
+    access: runtime.access,
+    vendors: runtime.vendors,
+    apiKeys: runtime.apiKeys,
+    webhooks: runtime.vendorWebhooks,
+    reports: createVendorReports({
+      vendors: runtime.vendors,
+      apiKeys: runtime.apiKeys,
+      audit: runtime.audit,
+    }),
+  });
+  vendorApiRoutes(app, {
+    apiKeys: runtime.apiKeys,
+    api: createVendorApi({
+      db: runtime.database.db,
+      keyring: runtime.keyring,
+      contacts: runtime.contacts,
+      tenants: runtime.tenants,
+      audit: runtime.audit,
+      clock: runtime.clock,
+    }),
+  });
+  registerPrivacy(app, runtime);
+  campaignRoutes(app, { access: runtime.access, campaigns: runtime.campaigns });
   app.get('/api/openapi.json', () => openApiDocument);
   consoleRoutes(app, { dir: CONSOLE_DIST });
   return app;
@@ -148,6 +199,31 @@ function registerConsoleApi(app: FastifyInstance, runtime: Runtime): void {
       audit: runtime.audit,
     }),
   });
+  // Sensitive data (dlp/) and secure collection links (collect/): restricted reveals, links, the form.
+  const collect = createCollectService({
+    db,
+    conversations,
+    contacts: runtime.contacts,
+    messaging: runtime.messaging,
+    tenants: runtime.tenants,
+    keyring: runtime.keyring,
+    keys: createCollectKeys({ db, provider: runtime.provider }),
+    audit: runtime.audit,
+    clock: runtime.clock,
+    publicUrl: runtime.config.publicUrl,
+  });
+  collectRoutes(app, { access: runtime.access, tenants: runtime.tenants, collect });
+  dlpRoutes(app, {
+    access: runtime.access,
+    tenants: runtime.tenants,
+    reveal: createRestrictedReveal({
+      db,
+      conversations,
+      keyring: runtime.keyring,
+      audit: runtime.audit,
+      openCollect: (tenantId, messageId, field) => collect.openSubmitted(tenantId, messageId, field),
+    }),
+  });
   teamRoutes(app, {
     access: runtime.access,
     team: createTeam({ db, operators: runtime.operators, auth: runtime.auth, clock: runtime.clock }),
@@ -155,8 +231,28 @@ function registerConsoleApi(app: FastifyInstance, runtime: Runtime): void {
   liveRoutes(app, {
     db,
     access: runtime.access,
-    feed: createLiveFeed({ db, logger: runtime.logger }),
+    feed: createLiveFeed({ db, logger: runtime.logger, signals: runtime.liveSignals }),
     sessionIsLive: (id) => runtime.auth.sessions.isLive(id),
     logger: runtime.logger,
   });
+}
+
+/** Privacy operations (issue 8): consent, the hosted opt-in page, data-subject requests, retention. */
+function registerPrivacy(app: FastifyInstance, runtime: Runtime): void {
+  consentRoutes(app, { access: runtime.access, consent: runtime.consent });
+  optInRoutes(app, {
+    tenants: runtime.tenants,
+    contacts: runtime.contacts,
+    consent: runtime.consent,
+    keyring: runtime.keyring,
+    publicUrl: runtime.config.publicUrl,
+    clock: runtime.clock,
+  });
+  dsrRoutes(app, {
+    access: runtime.access,
+    tenants: runtime.tenants,
+    dsr: runtime.dsr,
+    publicUrl: runtime.config.publicUrl,
+  });
+  retentionRoutes(app, { access: runtime.access, retention: runtime.retention, holds: runtime.legalHolds });
 }

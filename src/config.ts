@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './lib/errors.ts';
+import { parseThrottle, type Throttle } from './features/keys/pacer.ts';
 
 const booleanish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -36,12 +37,26 @@ const schema = z.object({
   CHATVAULT_PKCS11_PIN: z.string().min(1).max(256).optional(),
   CHATVAULT_PKCS11_KEY_LABEL: z.string().min(1).max(64).default('chatvault-root'),
   CHATVAULT_KEY_CACHE_SIZE: z.coerce.number().int().min(16).max(10_000_000).default(100_000),
+  CHATVAULT_KEY_JOB_THROTTLE: z
+    .string()
+    .max(200)
+    .optional()
+    .transform((spec, ctx) => {
+      try {
+        return parseThrottle(spec);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   CHATVAULT_GRAPH_API_BASE: z.string().url().max(2048).default('https://graph.facebook.com'),
   CHATVAULT_GRAPH_API_VERSION: z
     .string()
     .regex(/^v\d{1,3}\.\d{1,2}$/, 'must look like v23.0')
     .default('v23.0'),
   CHATVAULT_SEND_RATE: z.coerce.number().int().min(1).max(1000).default(80),
+  /** Bearer token Prometheus presents at `/metrics`; without one, only loopback clients may scrape. */
+  CHATVAULT_METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').max(256).optional(),
   CHATVAULT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -57,10 +72,13 @@ export interface Config {
   readonly pkcs11: Pkcs11Config | undefined;
   readonly autoUnseal: boolean;
   readonly keyCacheSize: number;
+  /** Pacing of key rewrap / re-encryption jobs (`slice=3,lag=10,rest=1,batch=500`, or `off`). */
+  readonly keyJobThrottle: Throttle;
   readonly graphApi: { readonly base: string; readonly version: string };
   /** Messages per second per business number (Meta's default throughput is 80, up to 1,000). */
   readonly sendRate: number;
   readonly logLevel: z.infer<typeof schema>['CHATVAULT_LOG_LEVEL'];
+  readonly metricsToken: string | undefined;
 }
 
 interface Pkcs11Config {
@@ -122,12 +140,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : undefined,
     autoUnseal: e.CHATVAULT_AUTO_UNSEAL,
     keyCacheSize: e.CHATVAULT_KEY_CACHE_SIZE,
+    keyJobThrottle: e.CHATVAULT_KEY_JOB_THROTTLE,
     graphApi: {
       base: e.CHATVAULT_GRAPH_API_BASE.replace(/\/+$/, ''),
       version: e.CHATVAULT_GRAPH_API_VERSION,
     },
     sendRate: e.CHATVAULT_SEND_RATE,
     logLevel: e.CHATVAULT_LOG_LEVEL,
+    metricsToken: e.CHATVAULT_METRICS_TOKEN,
   });
 }
 

@@ -5,12 +5,16 @@ import { registerBackupCommands, registerKeyBackupCommand } from './cli/commands
 import { registerChannelCommands } from './cli/commands/channel.ts';
 import { registerContactCommands } from './cli/commands/contact.ts';
 import { registerDemoCommand } from './cli/commands/demo.ts';
+import { registerDlpCommands } from './cli/commands/dlp.ts';
+import { registerDsrCommands } from './cli/commands/dsr.ts';
+import { registerCampaignCommands } from './cli/commands/campaign.ts';
 import { registerEmulatorCommand } from './cli/commands/emulator.ts';
 import { registerKeySetupCommands } from './cli/commands/keys-setup.ts';
 import { registerKeyCommands } from './cli/commands/keys.ts';
 import { registerOperatorCommands } from './cli/commands/operator.ts';
 import { registerServeCommand } from './cli/commands/serve.ts';
 import { registerTenantCommands } from './cli/commands/tenant.ts';
+import { registerVendorCommands } from './cli/commands/vendor.ts';
 
 /** The CLI entry point: the only place that decides the process exit code. */
 async function main(argv: string[]): Promise<number> {
@@ -29,10 +33,14 @@ async function main(argv: string[]): Promise<number> {
   registerDemoCommand(program);
   registerEmulatorCommand(program);
   registerTenantCommands(program);
+  registerVendorCommands(program);
   registerContactCommands(program);
   registerChannelCommands(program);
   registerOperatorCommands(program);
   registerAuditCommands(program);
+  registerDlpCommands(program);
+  registerDsrCommands(program);
+  registerCampaignCommands(program);
   try {
     await program.parseAsync(argv);
     return 0;

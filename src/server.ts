@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type net from 'node:net';
 import type { Config } from './config.ts';
 import { buildApp } from './app.ts';
-import { systemClock } from './lib/clock.ts';
+import { clockFromEnvironment } from './lib/test-clock.ts';
 import { createLogger } from './lib/logger.ts';
 import { initLocalKeys, localPaths, writePrivate } from './features/keys/local-provider.ts';
 import { listenControlSocket } from './features/system/control-socket.ts';
@@ -23,7 +23,7 @@ export interface RunningServer {
 export async function startServer(config: Config, say: (line: string) => void): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
   await initialiseIfEmpty(config, say);
-  const runtime = await createRuntime(config, { logger, clock: systemClock });
+  const runtime = await createRuntime(config, { logger, clock: clockFromEnvironment(process.env, logger) });
   if (config.autoUnseal && runtime.provider.autoUnseal())
     logger.info('vault unsealed from the local auto-unseal file');
   else say('The vault is SEALED. Unseal it with `chatvault unseal --shares-from FILE` (k shares).');
@@ -34,9 +34,14 @@ export async function startServer(config: Config, say: (line: string) => void): 
     status: () => runtime.provider.status(),
     seal: () => runtime.seal(),
     submitShare: (share) => runtime.submitShare(share),
+    runKeyJob: (jobId) => runtime.keyLifecycle.runInBackground(jobId),
   });
   runtime.outbox.start();
+  runtime.campaigns.sender.start();
+  runtime.privacyWorker.start();
+  runtime.vendors.start();
   runtime.keyWorker.start();
+  runtime.detection.start();
   // A fresh checkout serves its console without an extra step: built once, here, when missing.
   await ensureConsoleBuilt({ whenStale: false, say }).catch((error: unknown) =>
     logger.warn({ err: error }, 'the operator console could not be built; the API works without it'),

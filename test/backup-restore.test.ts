@@ -151,6 +151,9 @@ describe('backup and restore drill (sqlite)', () => {
   });
 
   test('restore into a fresh directory, then exactly k shares bring every customer back; k−1 do not', async () => {
+    // The shred state (per-customer erasure secrets) is never inside a backup: kept apart, newest only.
+    const shredCopy = path.join(root, 'shred-state.bin');
+    fs.copyFileSync(path.join(dataDir, 'shred', 'state.bin'), shredCopy);
     fs.rmSync(dataDir, { recursive: true, force: true });
     const k = sharesFile('k', newShares.slice(2, 5));
     const kMinus1 = sharesFile('k-1', newShares.slice(0, 2));
@@ -162,6 +165,8 @@ describe('backup and restore drill (sqlite)', () => {
       restoredDir,
       '--shares-from',
       k,
+      '--shred-from',
+      shredCopy,
       '--json',
     ]);
     assert.equal(restored.code, 0, restored.stderr);

@@ -158,5 +158,51 @@ for (const target of databaseTargets()) {
         assert.equal(clear.toString(), `evidence ${r.id}`);
       }
     });
+
+    test('an index re-indexing killed mid-way finishes after restart; find-by-phone works throughout', async () => {
+      const sample = await Promise.all(
+        [ids[0]!, ids[150]!, ids[299]!].map((id) => t.runtime.contacts.getById(tenant, id, testReveal)),
+      );
+      const findsSample = async () => {
+        for (const c of sample)
+          assert.deepEqual(
+            (await t.runtime.contacts.findByPhone(tenant, c.phone!, testReveal)).map((f) => f.id),
+            [c.id],
+          );
+      };
+      await findsSample();
+      const stderr = await killMidway(
+        [
+          'keys',
+          'rotate',
+          '--tenant',
+          'acme',
+          '--purpose',
+          'index',
+          '--batch-size',
+          '5',
+          '--rest-ratio',
+          '20',
+        ],
+        t.env,
+        async () => ((await job('reindex'))?.done ?? 0) >= 50,
+      );
+      assert.match(stderr, /reindex kj_\w+ \[/);
+      const killed = (await job('reindex'))!;
+      assert.equal(killed.status, 'running');
+      assert.ok(killed.done > 0 && killed.done < 300, `done ${killed.done}`);
+      await findsSample();
+      assert.equal(await t.runtime.keyLifecycle.resume(fast), 1);
+      assert.equal((await job('reindex'))!.status, 'done');
+      const left = await t.runtime.database.db
+        .selectFrom('contacts')
+        .select('id')
+        .where('tenant_id', '=', tenant.id)
+        .where('index_version', '<>', killed.target_version)
+        .execute();
+      assert.deepEqual(left, []);
+      t.runtime.keyring.clear();
+      await findsSample();
+    });
   });
 }

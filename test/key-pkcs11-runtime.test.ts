@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fakeCustomers } from '../src/features/demo/fake-customers.ts';
+import { initRecoveryKeys } from '../src/features/keys/recovery-keys.ts';
+import { InvalidSharesError } from '../src/lib/errors.ts';
 import type { Tenant } from '../src/features/tenants/tenants.service.ts';
 import { testOperator, testReveal } from './support/actors.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
@@ -66,7 +68,16 @@ for (const target of hsm ? databaseTargets() : []) {
     test('tenant keys are wrapped in the token; customers open; a root rotation moves them to a new token key', async () => {
       assert.equal(t.runtime.provider.kind, 'pkcs11');
       const life = t.runtime.keyLifecycle;
-      const rotated = await life.rotateRoot({ actor: testOperator });
+      // The HSM auto-unsealed with its PIN, yet the root rotates only with k Shamir recovery shares.
+      const { shares } = await initRecoveryKeys(t.runtime.config.dataDir, {
+        shares: 3,
+        threshold: 2,
+        now: new Date(),
+      });
+      await assert.rejects(life.rotateRoot({ actor: testOperator }), InvalidSharesError);
+      await assert.rejects(life.rotateRoot({ actor: testOperator }, shares.slice(0, 1)), InvalidSharesError);
+      assert.equal((await life.rootStatus()).versions.length, 1);
+      const rotated = await life.rotateRoot({ actor: testOperator }, shares.slice(1));
       assert.equal(
         (await life.runJob(rotated.jobId, { batchSize: 3, restRatio: 0, minRestMs: 0 })).status,
         'done',

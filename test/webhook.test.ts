@@ -277,7 +277,8 @@ for (const target of databaseTargets()) {
       }
       assert.equal(await count('outbox'), 2, 'image and document fetches were queued');
       assert.equal(await count('message_statuses'), 2);
-      assert.equal(await count('consent_events'), 1);
+      // The reference's "Unsubscribe" quick-reply button and the user_preferences stop (issue 8).
+      assert.equal(await count('consent_events'), 2);
       const bsuid = await t.runtime.contacts.findByIdentity(
         tenant,
         { userId: 'US.13491208655302741918' },

@@ -85,10 +85,16 @@ export async function createDb(config: Pick<Config, 'database'>): Promise<DbHand
   const pool = new pg.Pool({
     connectionString: target.url,
     max: 10,
+    // An unreachable server fails the request (503) instead of hanging it.
+    connectionTimeoutMillis: 5000,
     options: target.schema ? `-c search_path="${target.schema}"` : undefined,
   });
   // A dropped connection must not crash the process; the next query reports the outage.
   pool.on('error', () => undefined);
+  // The pool listens for errors only on idle clients: one checked out (a transaction between two
+  // statements) that loses its server would emit an unhandled 'error' and kill the process. Its
+  // query in flight, or the next, fails instead (503), and the pool discards the broken client.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new ScopedPostgresDialect({ pool }) });
   return { ...handle(db, 'postgres', db), schema: target.schema };
 }
@@ -111,6 +117,16 @@ class ImmediateSqliteDialect extends SqliteDialect {
     const driver = super.createDriver();
     driver.beginTransaction = async (connection: DatabaseConnection) => {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    // On a full disk or an I/O error SQLite rolls the transaction back itself; the ROLLBACK that
+    // follows must not replace the real error (SQLITE_FULL → 503) with "no transaction is active".
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection: DatabaseConnection) => {
+      try {
+        await rollback(connection);
+      } catch (error) {
+        if (!(error instanceof Error && /no transaction is active/.test(error.message))) throw error;
+      }
     };
     return driver;
   }

@@ -44,6 +44,17 @@ import type {
   BreakGlassGrantsTable,
   TrainingRecordsTable,
 } from '../features/access/access.table.ts';
+import type { VendorsTable } from '../features/vendors/vendors.table.ts';
+import type { VendorApiKeysTable } from '../features/api-keys/api-keys.table.ts';
+import type {
+  VendorWebhookDeliveriesTable,
+  VendorWebhooksTable,
+} from '../features/vendor-webhooks/webhooks.table.ts';
+
+import type { ConsentStateTable, PrivacySettingsTable } from '../features/consent/consent.table.ts';
+import type { DsrRequestsTable, DsrTombstonesTable } from '../features/dsr/dsr.table.ts';
+import type { LegalHoldsTable, RetentionRunsTable } from '../features/retention/retention.table.ts';
+import type { CollectLinksTable, CollectSettingsTable } from '../features/collect/collect.table.ts';
 
 /** Every table ChatVault owns; each feature declares its own table types beside its repository. */
 export interface Database {
@@ -82,6 +93,18 @@ export interface Database {
   approval_requests: ApprovalRequestsTable;
   training_records: TrainingRecordsTable;
   access_reveals: AccessRevealsTable;
+  collect_links: CollectLinksTable;
+  collect_settings: CollectSettingsTable;
+  consent_state: ConsentStateTable;
+  privacy_settings: PrivacySettingsTable;
+  dsr_requests: DsrRequestsTable;
+  dsr_tombstones: DsrTombstonesTable;
+  legal_holds: LegalHoldsTable;
+  retention_runs: RetentionRunsTable;
+  vendors: VendorsTable;
+  vendor_api_keys: VendorApiKeysTable;
+  vendor_webhooks: VendorWebhooksTable;
+  vendor_webhook_deliveries: VendorWebhookDeliveriesTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../lib/errors.ts';
+import { isStorageUnavailable } from '../db/unavailable.ts';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -29,6 +30,12 @@ export function mapError(error: FastifyError | Error, request: FastifyRequest, r
     const code =
       status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request';
     send(status, code, clientMessage(error as FastifyError));
+    return;
+  }
+  if (isStorageUnavailable(error)) {
+    // The database is down or not writable: 503 so the sender (Meta, the load balancer) retries.
+    request.log.warn({ err: error }, 'storage unavailable');
+    send(503, 'unavailable', 'Storage is temporarily unavailable; retry later');
     return;
   }
   request.log.error({ err: error }, 'unhandled error');

@@ -1,12 +1,17 @@
 import { accessOpenApiPaths } from '../features/access/access.openapi.ts';
 import { auditOpenApiPaths } from '../features/audit/audit.openapi.ts';
+import { incidentOpenApiPaths } from '../features/incidents/incidents.openapi.ts';
 import { authOpenApiPaths } from '../features/auth/auth.openapi.ts';
+import { vendorOpenApiPaths } from '../features/vendor-api/vendor-api.openapi.ts';
+import { privacyDataOpenApiPaths } from '../features/collect/privacy-data.openapi.ts';
+import { privacyOpsOpenApiPaths } from '../features/dsr/privacy-ops.openapi.ts';
 
 /** The published HTTP contract; each feature adds its paths here as it grows. */
 export const openApiDocument = {
   openapi: '3.1.0',
   info: { title: 'ChatVault API', version: '0.1.0' },
   components: {
+    securitySchemes: { vendorKey: { type: 'http', scheme: 'bearer', description: 'cv_<env>_<id>_<secret>' } },
     schemas: {
       Error: {
         type: 'object',
@@ -31,9 +36,13 @@ export const openApiDocument = {
     },
   },
   paths: {
+    ...privacyOpsOpenApiPaths,
     ...auditOpenApiPaths,
+    ...incidentOpenApiPaths,
     ...authOpenApiPaths,
     ...accessOpenApiPaths,
+    ...vendorOpenApiPaths,
+    ...privacyDataOpenApiPaths,
     '/healthz': {
       get: { summary: 'Liveness', responses: { '200': { description: 'The process is alive' } } },
     },

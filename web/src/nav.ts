@@ -17,7 +17,12 @@ export const NAV: readonly NavItem[] = [
   { path: '/search', label: 'nav.search', roles: ['agent', 'marketer', 'admin', 'owner'] },
   { path: '/team', label: 'nav.team', roles: ['admin', 'owner'] },
   { path: '/keys', label: 'nav.keys', roles: ['admin', 'owner'] },
+  { path: '/vendors', label: 'nav.vendors', roles: ['admin', 'owner'] },
   { path: '/audit', label: 'nav.audit', roles: ['auditor'] },
+  { path: '/alerts', label: 'nav.alerts', roles: ['admin', 'owner', 'auditor'] },
+  { path: '/incidents', label: 'nav.incidents', roles: ['admin', 'owner', 'auditor'] },
+  { path: '/privacy', label: 'nav.privacy', roles: ['admin', 'owner', 'auditor'] },
+  { path: '/campaigns', label: 'nav.campaigns', roles: ['marketer'] },
   { path: '/access', label: 'nav.access', roles: ['agent', 'marketer', 'admin', 'owner', 'auditor'] },
 ];
 

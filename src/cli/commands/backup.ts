@@ -1,8 +1,10 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidSharesError, ValidationError } from '../../lib/errors.ts';
 import { createBackup, restoreBackup, verifyBackup } from '../../features/backup/backup.service.ts';
 import { rekeyLocalKeys } from '../../features/keys/rekey.ts';
+import { restoreShredState } from '../../features/dsr/shred-store.ts';
 import type { Runtime } from '../../runtime.ts';
 import {
   cliActor,
@@ -22,6 +24,9 @@ function optionalInt(value: string | undefined, name: string): number | undefine
     throw new ValidationError(`${name} must be an integer from 1 to 255`);
   return n;
 }
+
+/** `backup restore` options; `--shred-from` puts the (separately kept) shred state in place. */
+type RestoreOptions = { dataDir: string; shredFrom?: string; json?: boolean } & KeyOptions;
 
 /** Shares from `--shares-from FILE|-`, else a hidden prompt on a terminal, else none. */
 async function sharesOf(opts: KeyOptions, runtime?: Pick<Runtime, 'provider'>): Promise<string[]> {
@@ -172,11 +177,18 @@ export function registerBackupCommands(program: Command): void {
     .description('Restore FILE into a fresh data directory, sealed; then `chatvault unseal` with k shares')
     .requiredOption('--data-dir <dir>', 'an empty or new directory')
     .option('--shares-from <file>', 'also authenticate the backup with k shares before writing (recommended)')
+    .option(
+      '--shred-from <file>',
+      'the NEWEST shred state (shred/state.bin, kept apart from backups): without it no customer opens',
+    )
     .option('--json', 'machine-readable output')
-    .action(async (file: string, opts: { dataDir: string; json?: boolean } & KeyOptions) => {
+    .action(async (file: string, opts: RestoreOptions) => {
       const target = path.resolve(opts.dataDir);
       const shares = opts.sharesFrom ? readSharesFile(opts.sharesFrom) : undefined;
+      if (opts.shredFrom !== undefined && !fs.statSync(opts.shredFrom, { throwIfNoEntry: false })?.isFile())
+        throw new ValidationError('--shred-from must name the shred state file (shred/state.bin)');
       const result = await restoreBackup(file, target, cliConfig(), shares);
+      if (opts.shredFrom !== undefined) restoreShredState(opts.shredFrom, target);
       print(
         opts.json,
         { id: result.manifest.id, dataDir: target, sealed: true, authenticated: result.authenticated },

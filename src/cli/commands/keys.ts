@@ -1,26 +1,37 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../lib/errors.ts';
-import { DEFAULT_THROTTLE, type Throttle } from '../../features/keys/key-jobs.ts';
+import type { Throttle } from '../../features/keys/key-jobs.ts';
 import type { KeyJobsTable } from '../../features/keys/keys.table.ts';
 import { ROTATABLE, type RotatablePurpose } from '../../features/keys/rotation.service.ts';
 import { KEY_PURPOSES, type KeyPurpose } from '../../features/keys/tenant-key-material.ts';
 import type { Runtime } from '../../runtime.ts';
-import { cliActor, cliConfig, openRuntime, unsealForCommand, type KeyOptions } from '../context.ts';
+import {
+  cliActor,
+  cliConfig,
+  openRuntime,
+  promptShares,
+  readSharesFile,
+  unsealForCommand,
+  type KeyOptions,
+} from '../context.ts';
+import { initRecoveryKeys } from '../../features/keys/recovery-keys.ts';
 import { print } from '../output.ts';
+import { sendControl } from '../../features/system/control-socket.ts';
 
 interface ThrottleOptions {
   batchSize?: string;
   restRatio?: string;
 }
 
-function throttleOf(opts: ThrottleOptions): Throttle {
-  const batchSize = opts.batchSize === undefined ? DEFAULT_THROTTLE.batchSize : Number(opts.batchSize);
-  const restRatio = opts.restRatio === undefined ? DEFAULT_THROTTLE.restRatio : Number(opts.restRatio);
+/** The configured pacing (`CHATVAULT_KEY_JOB_THROTTLE`), with this run's overrides. */
+function throttleOf(opts: ThrottleOptions, base: Throttle = cliConfig().keyJobThrottle): Throttle {
+  const batchSize = opts.batchSize === undefined ? base.batchSize : Number(opts.batchSize);
+  const restRatio = opts.restRatio === undefined ? base.restRatio : Number(opts.restRatio);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000)
     throw new ValidationError('--batch-size must be an integer from 1 to 5000');
   if (!Number.isFinite(restRatio) || restRatio < 0 || restRatio > 100)
     throw new ValidationError('--rest-ratio must be a number from 0 to 100');
-  return { ...DEFAULT_THROTTLE, batchSize, restRatio };
+  return { ...base, batchSize, restRatio };
 }
 
 function positiveInt(value: string | undefined, name: string): number | undefined {
@@ -103,8 +114,11 @@ export function registerKeyCommands(program: Command): void {
     .option('--contact <id>', 'the customer whose key to rotate (--purpose contact)')
     .option('--batch-size <n>', 'rows per transaction (throttle)')
     .option('--rest-ratio <r>', 'rest after each batch, as a multiple of its duration (throttle)')
-    .option('--no-wait', 'do not run the job here; a running server resumes it')
-    .option('--shares-from <file>', 'unseal shares (root rotation always needs the unseal key)')
+    .option('--no-wait', 'do not run the job here; a running server starts it at once (or resumes it later)')
+    .option(
+      '--shares-from <file>',
+      'unseal shares (root rotation needs the unseal key; on an HSM, k recovery shares)',
+    )
     .option('--json', 'machine-readable output')
     .action(
       async (
@@ -127,7 +141,16 @@ export function registerKeyCommands(program: Command): void {
           const ctx = { actor: cliActor() };
           const life = runtime.keyLifecycle;
           let rotated: { version: number; jobId: string | null };
-          if (purpose === 'root') rotated = await life.rotateRoot(ctx);
+          if (purpose === 'root')
+            // An HSM unseals with its PIN: k recovery shares are what allows a root rotation there.
+            rotated = await life.rotateRoot(
+              ctx,
+              runtime.provider.authorizeRootRotation
+                ? opts.sharesFrom
+                  ? readSharesFile(opts.sharesFrom)
+                  : await promptShares(runtime)
+                : undefined,
+            );
           else {
             const tenant = await runtime.tenants.getBySlug(opts.tenant!);
             rotated =
@@ -141,13 +164,22 @@ export function registerKeyCommands(program: Command): void {
               : undefined;
           return { purpose, version: rotated.version, jobId: rotated.jobId, jobStatus: job?.status ?? null };
         });
+        // --no-wait: a server running on this data directory starts the job now, with its own throttle.
+        const handedOver =
+          result.jobId && !opts.wait
+            ? await sendControl(cliConfig().dataDir, { command: 'run_key_job', jobId: result.jobId })
+            : undefined;
+        if (handedOver && !handedOver.ok)
+          throw new Error(`The running server refused the job: ${handedOver.message}`);
         print(opts.json, result, () =>
           [
             `Rotated ${purpose} to version ${result.version}.`,
             result.jobId
               ? result.jobStatus
                 ? `Job ${result.jobId}: ${result.jobStatus}.`
-                : `Job ${result.jobId} queued; a running server (or \`chatvault keys resume\`) finishes it.`
+                : handedOver
+                  ? `Job ${result.jobId} is running in the server; follow it with \`chatvault keys status\`.`
+                  : `Job ${result.jobId} queued; a running server (or \`chatvault keys resume\`) finishes it.`
               : 'No data needs moving: older versions keep decrypting until trimmed.',
           ].join('\n'),
         );
@@ -155,6 +187,29 @@ export function registerKeyCommands(program: Command): void {
           throw new Error(`Key job ${result.jobId} failed; see \`chatvault keys status\``);
       },
     );
+
+  keys
+    .command('recovery-init')
+    .description(
+      'HSM vaults: make a recovery key split into k-of-n Shamir shares; root rotation needs k of them',
+    )
+    .option('--shares <n>', 'number of recovery shares', '5')
+    .option('--threshold <k>', 'shares needed to rotate the root key', '3')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { shares: string; threshold: string; json?: boolean }) => {
+      const shares = positiveInt(opts.shares, '--shares')!;
+      const threshold = positiveInt(opts.threshold, '--threshold')!;
+      if (threshold < 2 || threshold > shares || shares > 255)
+        throw new ValidationError('Need integers with 2 ≤ threshold ≤ shares ≤ 255');
+      const config = cliConfig();
+      const result = await initRecoveryKeys(config.dataDir, { shares, threshold, now: new Date() });
+      print(opts.json, result, () =>
+        [
+          `Recovery shares (any ${threshold} of ${shares} allow a root rotation). They are shown ONCE: give each to a different person.`,
+          ...result.shares.map((share, i) => `  share ${i + 1}: ${share}`),
+        ].join('\n'),
+      );
+    });
 
   keys
     .command('resume')

@@ -8,6 +8,14 @@ import { auth } from './0005-auth.ts';
 import { messaging } from './0006-messaging.ts';
 import { keyLifecycle } from './0007-key-lifecycle.ts';
 import { auditChainedIndexes } from './0008-audit-chained-indexes.ts';
+import { collect } from './0010-collect.ts';
+import { contactsPhoneCover } from './0014-contacts-phone-cover.ts';
+import { privacy } from './0011-privacy.ts';
+import { vendors } from './0012-vendors.ts';
+import { detection } from './0013-detection.ts';
+import { campaigns } from './0015-campaigns.ts';
+import { cluster } from './0016-cluster.ts';
+import { keyIndexVersion } from './0009-key-index-version.ts';
 
 /** All migrations in order. Names sort lexically; never rename or edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
@@ -20,5 +28,13 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0006-messaging': messaging(dialect),
     '0007-key-lifecycle': keyLifecycle(dialect),
     '0008-audit-chained-indexes': auditChainedIndexes(dialect),
+    '0010-collect': collect(dialect),
+    '0014-contacts-phone-cover': contactsPhoneCover(dialect),
+    '0011-privacy': privacy(dialect),
+    '0012-vendors': vendors(dialect),
+    '0013-detection': detection(dialect),
+    '0015-campaigns': campaigns(dialect),
+    '0016-cluster': cluster(dialect),
+    '0009-key-index-version': keyIndexVersion(dialect),
   };
 }

@@ -10,6 +10,7 @@ import { approvalEntity, tenantResource } from './entities.ts';
 import * as grants from './grants.repository.ts';
 import type { ReasonBox } from './sealed-reason.ts';
 import type { AccessSession } from './sessions.ts';
+import { assertNotFrozen } from '../incidents/freeze.ts';
 
 /** A request waits at most this long for its second person (and, once approved, to be run). */
 export const APPROVAL_TTL_MS = 24 * 3_600_000;
@@ -196,6 +197,8 @@ export function createApprovals(deps: {
       const row = await grants.findApproval(trx, tenantId, id);
       if (!row || row.kind !== expect.kind || row.payload_ref !== expect.payloadRef)
         throw new NotFoundError('Approval request');
+      // Incident response can freeze bulk exports tenant-wide (containment playbook `freeze`).
+      if (expect.kind === 'contacts_export') await assertNotFrozen(trx, tenantId, 'exports');
       const at = now();
       if (
         !(await grants.transitionApproval(trx, tenantId, id, {

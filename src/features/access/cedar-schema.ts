@@ -31,13 +31,16 @@ action readMasked, readClear, revealField, updateContact
   appliesTo { principal: Operator, resource: Contact, context: RequestContext };
 action readMessages, sendMessage
   appliesTo { principal: Operator, resource: Conversation, context: RequestContext };
+action revealRestricted appliesTo { principal: Operator, resource: Conversation, context: RequestContext };
 action manageCampaigns appliesTo { principal: Operator, resource: [Campaign, Workspace], context: RequestContext };
 action manageVendors appliesTo { principal: Operator, resource: [Vendor, Workspace], context: RequestContext };
 action manageApiKeys appliesTo { principal: Operator, resource: [ApiKey, Workspace], context: RequestContext };
-action readAudit, verifyAudit, exportAudit, readIncidents
+action readAudit, verifyAudit, exportAudit, readIncidents, manageIncidents
   appliesTo { principal: Operator, resource: AuditLog, context: RequestContext };
 action manageKeys, destroyKey appliesTo { principal: Operator, resource: Keyring, context: RequestContext };
 action approve appliesTo { principal: Operator, resource: ApprovalRequest, context: RequestContext };
+action manageConsent, readDataRequests, handleDataRequests
+  appliesTo { principal: Operator, resource: Workspace, context: RequestContext };
 `;
 
 /** Every action, with the resource type a decision about it names. */
@@ -59,6 +62,7 @@ export const ACTION_RESOURCES = {
   updateContact: 'Contact',
   readMessages: 'Conversation',
   sendMessage: 'Conversation',
+  revealRestricted: 'Conversation',
   manageCampaigns: 'Campaign',
   manageVendors: 'Vendor',
   manageApiKeys: 'ApiKey',
@@ -66,9 +70,13 @@ export const ACTION_RESOURCES = {
   verifyAudit: 'AuditLog',
   exportAudit: 'AuditLog',
   readIncidents: 'AuditLog',
+  manageIncidents: 'AuditLog',
   manageKeys: 'Keyring',
   destroyKey: 'Keyring',
   approve: 'ApprovalRequest',
+  manageConsent: 'Workspace',
+  readDataRequests: 'Workspace',
+  handleDataRequests: 'Workspace',
 } as const;
 
 export type ActionId = keyof typeof ACTION_RESOURCES;

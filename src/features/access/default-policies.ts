@@ -6,17 +6,20 @@
 export const STEP_UP_MAX_AGE_SECONDS = 300;
 
 const PERSONAL_DATA_ACTIONS =
-  'Action::"readClear", Action::"revealField", Action::"exportContacts", Action::"breakGlass"';
+  'Action::"readClear", Action::"revealField", Action::"exportContacts", Action::"breakGlass", ' +
+  'Action::"revealRestricted", Action::"handleDataRequests"';
 const STEP_UP_ACTIONS =
   'Action::"revealField", Action::"exportContacts", Action::"breakGlass", Action::"destroyKey", ' +
-  'Action::"manageKeys", Action::"manageApiKeys", Action::"managePolicies", Action::"approve"';
+  'Action::"manageKeys", Action::"manageApiKeys", Action::"managePolicies", Action::"approve", ' +
+  'Action::"revealRestricted", Action::"handleDataRequests"';
 const REASON_ACTIONS =
-  'Action::"revealField", Action::"exportContacts", Action::"breakGlass", Action::"destroyKey"';
+  'Action::"revealField", Action::"exportContacts", Action::"breakGlass", Action::"destroyKey", ' +
+  'Action::"revealRestricted", Action::"handleDataRequests"';
 const ADMIN_ACTIONS =
   'Action::"listContacts", Action::"readMasked", Action::"updateContact", Action::"readSegments", ' +
   'Action::"manageOperators", Action::"manageChannels", Action::"manageVendors", Action::"manageApiKeys", ' +
   'Action::"manageKeys", Action::"destroyKey", Action::"manageAssignments", Action::"manageTraining", ' +
-  'Action::"exportContacts", Action::"breakGlass", Action::"readPolicies"';
+  'Action::"exportContacts", Action::"breakGlass", Action::"readPolicies", Action::"manageIncidents"';
 
 export const DEFAULT_POLICIES: Readonly<Record<string, string>> = {
   // Guards: they hold whatever else is permitted, including by tenant policies.
@@ -43,8 +46,11 @@ export const DEFAULT_POLICIES: Readonly<Record<string, string>> = {
 
   // admin (owners are admins too): masked everything; manage people, channels, vendors, keys.
   'admin-manage': `permit (principal in Role::"admin", action in [${ADMIN_ACTIONS}], resource);`,
-  'admin-break-glass-active': `permit (principal in Role::"admin", action in [Action::"revealField", Action::"readMessages"], resource)
+  'admin-break-glass-active': `permit (principal in Role::"admin", action in [Action::"revealField", Action::"readMessages", Action::"revealRestricted"], resource)
     when { principal.breakGlassUntil > context.now };`,
+  // Restricted message parts (cards, IDs, collected forms: dlp/, collect/): owners only by default, with a
+  // reason and a fresh second factor; tenants grant agents with a policy of their own (dlp/README.md).
+  'owner-reveal-restricted': `permit (principal in Role::"owner", action == Action::"revealRestricted", resource is Conversation);`,
 
   // auditor: audit log, incidents, reports; no personal data.
   'auditor-audit': `permit (principal in Role::"auditor",
@@ -53,6 +59,13 @@ export const DEFAULT_POLICIES: Readonly<Record<string, string>> = {
 
   // owner: as admin, plus the second person for exports and key destruction, and tenant policies.
   'owner-approve': `permit (principal in Role::"owner", action == Action::"approve", resource);`,
+  // Privacy operations (consent/, dsr/): consent for marketers and admins; data requests are handled
+  // by admins (step-up, reason) and followed by the auditor / data-protection officer.
+  'privacy-consent-marketer': `permit (principal in Role::"marketer", action == Action::"manageConsent", resource);`,
+  'privacy-consent-admin': `permit (principal in Role::"admin", action == Action::"manageConsent", resource);`,
+  'privacy-requests-auditor': `permit (principal in Role::"auditor", action == Action::"readDataRequests", resource);`,
+  'privacy-requests-admin': `permit (principal in Role::"admin", action == Action::"readDataRequests", resource);`,
+  'privacy-requests-handle': `permit (principal in Role::"admin", action == Action::"handleDataRequests", resource);`,
   'owner-oversight': `permit (principal in Role::"owner", action in [Action::"managePolicies", Action::"readGrants"], resource);`,
 };
 

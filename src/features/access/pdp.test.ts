@@ -94,12 +94,14 @@ const EXPECTED: Record<ActionId, { assigned: OperatorRole[]; unassigned: Operato
   exportContacts: same(STAFF_ADMINS),
   readMessages: { assigned: ['agent'], unassigned: [] },
   sendMessage: { assigned: ['agent'], unassigned: [] },
+  revealRestricted: same(['owner']),
   readSegments: same(['marketer', 'admin', 'auditor', 'owner']),
   manageCampaigns: same(['marketer']),
   readAudit: same(['auditor']),
   verifyAudit: same(['auditor']),
   exportAudit: same(['auditor']),
   readIncidents: same(['auditor']),
+  manageIncidents: same(STAFF_ADMINS),
   manageKeys: same(STAFF_ADMINS),
   destroyKey: same(STAFF_ADMINS),
   manageOperators: same(STAFF_ADMINS),
@@ -113,6 +115,9 @@ const EXPECTED: Record<ActionId, { assigned: OperatorRole[]; unassigned: Operato
   readPolicies: same(['admin', 'auditor', 'owner']),
   managePolicies: same(['owner']),
   readGrants: same(['owner']),
+  manageConsent: same(['marketer', 'admin', 'owner']),
+  readDataRequests: same(['admin', 'auditor', 'owner']),
+  handleDataRequests: same(STAFF_ADMINS),
 };
 
 describe('the default policy set', () => {

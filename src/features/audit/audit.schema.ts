@@ -32,6 +32,16 @@ export const AUDIT_ACTIONS = [
   'policy_change',
   'sys_seal',
   'sys_unseal',
+  'sys_decrypt_fail',
+  'incident_change',
+  'incident_playbook',
+  'authn_token_created',
+  'authn_token_revoked',
+  'vendor_change',
+  'vendor_suspended',
+  'vendor_reactivated',
+  'api_key_use',
+  'campaign_change',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

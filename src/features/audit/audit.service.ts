@@ -22,6 +22,7 @@ import { checkpointToJson, toCheckpoint, type CheckpointJson } from './checkpoin
 import { entryToJson, type AuditEntryJson } from './entry-json.ts';
 import { exportTenant } from './export.ts';
 import { createProofs } from './proofs.ts';
+import type { Singleton } from '../../db/singleton.ts';
 import { DEFAULT_SEQUENCER_OPTIONS, createSequencer, type SequencerOptions } from './sequencer.ts';
 import { verifyTenant, type TenantVerification, type TrustedAnchor } from './verify.ts';
 
@@ -71,6 +72,8 @@ export function createAuditService(deps: {
   /** The SQLite database file, if any: verification reads it through a connection of its own. */
   sqliteFile?: string;
   options?: Partial<SequencerOptions>;
+  /** Gates the background sequencer to one process at a time (src/db/singleton.ts). */
+  singleton?: Singleton;
 }) {
   const { db } = deps;
   const sequencer = createSequencer({ ...deps, options: { ...DEFAULT_SEQUENCER_OPTIONS, ...deps.options } });

@@ -2,6 +2,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { SealedError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Db, Dialect } from '../../db/database.ts';
+import type { Singleton } from '../../db/singleton.ts';
 import type { AuditSigner } from '../keys/audit-keys.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import * as repo from './audit.repository.ts';
@@ -51,6 +52,11 @@ export function createSequencer(deps: {
   clock: Clock;
   logger: Logger;
   options: SequencerOptions;
+  /**
+   * Several processes: the background timer runs in one process at a time (the others skip their
+   * tick). Explicit `run()` calls are not gated; the per-tenant advisory lock keeps them correct.
+   */
+  singleton?: Singleton;
 }) {
   const { db, dialect, clock, options } = deps;
   let current: Promise<SequenceResult> = Promise.resolve({ sequenced: 0, checkpoints: 0, failed: 0 });
@@ -175,7 +181,7 @@ export function createSequencer(deps: {
   function schedule(): void {
     if (stopped) return;
     timer = setTimeout(() => {
-      void run()
+      void (deps.singleton ? deps.singleton.run('audit-sequencer', () => run()) : run())
         .catch((error: unknown) => deps.logger.error({ err: error }, 'audit sequencer run failed'))
         .finally(schedule);
     }, options.intervalMs);

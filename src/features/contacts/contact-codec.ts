@@ -23,7 +23,10 @@ type EncryptedColumns = Pick<
  * Turns contact fields into the columns stored (ciphertexts and blind indexes) and back. Phone and
  * e-mail must already be normalised.
  */
-export function createContactCodec(deps: { vault: Vault; keyring: Pick<Keyring, 'indexKey'> }) {
+export function createContactCodec(deps: {
+  vault: Vault;
+  keyring: Pick<Keyring, 'indexKey' | 'indexVersions'>;
+}) {
   const { vault } = deps;
   const ref = (tenant: Tenant, column: string, rowId: string) => ({
     tenantId: tenant.id,
@@ -31,33 +34,57 @@ export function createContactCodec(deps: { vault: Vault; keyring: Pick<Keyring, 
     column,
     rowId,
   });
+  const activeVersion = async (tenant: Tenant) => (await deps.keyring.indexVersions(tenant.id)).active;
 
-  async function phoneIndexes(tenant: Tenant, e164: string): Promise<{ full: number; last4: number }> {
+  /** Both phone indexes under `index` key `version` (the active one when omitted). */
+  async function phoneIndexes(
+    tenant: Tenant,
+    e164: string,
+    version?: number,
+  ): Promise<{ full: number; last4: number }> {
+    const v = version ?? (await activeVersion(tenant));
     const [full, last4] = await Promise.all([
-      vault.index({ ...ref(tenant, 'phone', ''), index: 'e164' }, e164, tenant.indexBits.phoneFull),
+      vault.index({ ...ref(tenant, 'phone', ''), index: 'e164' }, e164, tenant.indexBits.phoneFull, v),
       vault.index(
         { ...ref(tenant, 'phone', ''), index: 'last4' },
         lastFourDigits(e164),
         tenant.indexBits.phoneLast4,
+        v,
       ),
     ]);
     return { full, last4 };
   }
 
+  async function emailIndex(tenant: Tenant, email: string, version?: number): Promise<number> {
+    const v = version ?? (await activeVersion(tenant));
+    return vault.index({ ...ref(tenant, 'email', ''), index: 'exact' }, email, tenant.indexBits.email, v);
+  }
+
+  async function last4Index(tenant: Tenant, digits: string, version?: number): Promise<number> {
+    const v = version ?? (await activeVersion(tenant));
+    return vault.index(
+      { ...ref(tenant, 'phone', ''), index: 'last4' },
+      digits,
+      tenant.indexBits.phoneLast4,
+      v,
+    );
+  }
+
+  /** The same index under every version a search must try (more than one while a re-index job runs). */
+  async function forLookup<T>(tenant: Tenant, one: (version: number) => Promise<T>): Promise<T[]> {
+    const { lookup } = await deps.keyring.indexVersions(tenant.id);
+    return Promise.all(lookup.map(one));
+  }
+
   return {
     phoneIndexes,
-
-    async last4Index(tenant: Tenant, digits: string): Promise<number> {
-      return vault.index(
-        { ...ref(tenant, 'phone', ''), index: 'last4' },
-        digits,
-        tenant.indexBits.phoneLast4,
-      );
-    },
-
-    async emailIndex(tenant: Tenant, email: string): Promise<number> {
-      return vault.index({ ...ref(tenant, 'email', ''), index: 'exact' }, email, tenant.indexBits.email);
-    },
+    last4Index,
+    emailIndex,
+    /** The `index` version new rows are written under (read before `encrypt`, stored in `index_version`). */
+    activeIndexVersion: activeVersion,
+    phoneLookups: (tenant: Tenant, e164: string) => forLookup(tenant, (v) => phoneIndexes(tenant, e164, v)),
+    last4Lookups: (tenant: Tenant, digits: string) => forLookup(tenant, (v) => last4Index(tenant, digits, v)),
+    emailLookups: (tenant: Tenant, email: string) => forLookup(tenant, (v) => emailIndex(tenant, email, v)),
 
     /**
      * Full-length keyed hash of an identity (BSUID or wa_id). Identities are unique per row, so a
@@ -68,16 +95,19 @@ export function createContactCodec(deps: { vault: Vault; keyring: Pick<Keyring, 
       return createHmac('sha256', key).update(value, 'utf8').digest();
     },
 
+    /** Seals the given fields; blind indexes under `indexVersion` (the active one when omitted). */
     async encrypt(
       tenant: Tenant,
       rowId: string,
       key: AeadKey,
       f: Partial<ContactFields>,
+      indexVersion?: number,
     ): Promise<Partial<EncryptedColumns>> {
       const out: Partial<EncryptedColumns> = {};
+      const v = f.phone || f.email ? (indexVersion ?? (await activeVersion(tenant))) : undefined;
       if (f.phone !== undefined) {
         out.phone_ct = f.phone === null ? null : vault.seal(key, ref(tenant, 'phone', rowId), f.phone);
-        const idx = f.phone === null ? null : await phoneIndexes(tenant, f.phone);
+        const idx = f.phone === null ? null : await phoneIndexes(tenant, f.phone, v);
         out.phone_bidx = idx?.full ?? null;
         out.phone_last4_bidx = idx?.last4 ?? null;
       }
@@ -87,7 +117,7 @@ export function createContactCodec(deps: { vault: Vault; keyring: Pick<Keyring, 
       }
       if (f.email !== undefined) {
         out.email_ct = f.email === null ? null : vault.seal(key, ref(tenant, 'email', rowId), f.email);
-        out.email_bidx = f.email === null ? null : await this.emailIndex(tenant, f.email);
+        out.email_bidx = f.email === null ? null : await emailIndex(tenant, f.email, v);
       }
       if (f.attributes !== undefined) {
         const empty = Object.keys(f.attributes).length === 0;

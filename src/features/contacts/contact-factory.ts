@@ -45,7 +45,9 @@ export function createContactFactory(deps: {
       user: v.userId !== undefined ? await codec.identityKey(tenant, 'user', v.userId) : undefined,
       wa: v.waId !== undefined ? await codec.identityKey(tenant, 'wa', v.waId) : undefined,
     };
-    const columns = await codec.encrypt(tenant, id, key, fields);
+    // Read before the indexes are computed: a rotation in between leaves the row for the re-index job.
+    const indexVersion = await codec.activeIndexVersion(tenant);
+    const columns = await codec.encrypt(tenant, id, key, fields, indexVersion);
     const now = deps.clock.now().toISOString();
     const tags = v.tags ?? [];
     const row: ContactsTable = {
@@ -61,6 +63,7 @@ export function createContactFactory(deps: {
       name_ct: null,
       email_ct: null,
       email_bidx: null,
+      index_version: indexVersion,
       attributes_ct: null,
       ...columns,
       tags: JSON.stringify(tags),

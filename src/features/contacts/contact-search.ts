@@ -3,7 +3,7 @@ import { parseInput } from '../../lib/validation.ts';
 import type { Tenant } from '../tenants/tenants.service.ts';
 import { normalizePhone } from '../vault/normalize.ts';
 import type { ContactCodec } from './contact-codec.ts';
-import type { ContactStore, OpenedContact } from './contact-store.ts';
+import { uniqueById, type ContactStore, type OpenedContact } from './contact-store.ts';
 import * as repo from './contacts.repository.ts';
 import { lastFourQuery, phoneQuery, tag } from './contacts.schema.ts';
 
@@ -39,14 +39,29 @@ export function createContactSearch(deps: {
   return {
     async byPhone(tenant: Tenant, phone: string): Promise<OpenedContact[]> {
       const e164 = normalizePhone(parseInput(phoneQuery, phone));
-      const idx = await codec.phoneIndexes(tenant, e164);
-      const rows = await repo.findByPhoneIndex(db, tenant.id, idx.last4, idx.full);
+      const rows = uniqueById(
+        (
+          await Promise.all(
+            (await codec.phoneLookups(tenant, e164)).map((idx) =>
+              repo.findByPhoneIndex(db, tenant.id, idx.last4, idx.full),
+            ),
+          )
+        ).flat(),
+      );
       return openMatching(tenant, rows, (o) => o.contact.phone === e164);
     },
 
     async byLastFour(tenant: Tenant, digits: string): Promise<OpenedContact[]> {
       const value = parseInput(lastFourQuery, digits);
-      const rows = await repo.findByLast4Index(db, tenant.id, await codec.last4Index(tenant, value), 20_000);
+      const rows = uniqueById(
+        (
+          await Promise.all(
+            (await codec.last4Lookups(tenant, value)).map((idx) =>
+              repo.findByLast4Index(db, tenant.id, idx, 20_000),
+            ),
+          )
+        ).flat(),
+      );
       return openMatching(tenant, rows, (o) => o.contact.phone?.endsWith(value) === true);
     },
 

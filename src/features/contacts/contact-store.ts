@@ -9,6 +9,9 @@ import { createContactFactory, type PreparedContact, type ValidContactInput } fr
 import * as repo from './contacts.repository.ts';
 import type { Contact } from './contacts.service.ts';
 
+/** What opening a customer's data key needs of its row. */
+type KeyedRow = Pick<repo.ContactRow, 'id' | 'key_version' | 'key_wrapped'>;
+
 /** A stored contact opened with its data key (the key is kept for what the caller seals next). */
 export interface OpenedContact {
   readonly contact: Contact;
@@ -28,7 +31,7 @@ export function createContactStore(deps: {
   const { keyring, codec } = deps;
   const prepare = createContactFactory({ keyring, codec, clock: deps.clock });
 
-  const keyFor = (tenant: Tenant, row: repo.ContactRow): Promise<AeadKey> =>
+  const keyFor = (tenant: Tenant, row: KeyedRow): Promise<AeadKey> =>
     keyring.openContactKey(tenant.id, row.id, row.key_version, keyOf(row));
 
   async function open(tenant: Tenant, row: repo.ContactRow, openedKey?: AeadKey): Promise<Contact> {
@@ -50,7 +53,7 @@ export function createContactStore(deps: {
     /** Inserts prepared customers; an identity that already exists aborts with ConflictError. */
     async insert(trx: Db, tenant: Tenant, prepared: readonly PreparedContact[]): Promise<void> {
       for (const p of prepared) {
-        const existing = await repo.findByIdentityKeys(trx, tenant.id, p.identity);
+        const existing = await repo.findIdentityMatches(trx, tenant.id, p.identity);
         if (existing.length > 0) throw new ConflictError('A contact with this identity already exists');
         await repo.insertContact(trx, p.row);
       }
@@ -66,19 +69,34 @@ export function createContactStore(deps: {
 
     /**
      * Exact phone lookup of a normalised E.164 number: both blind indexes narrow the search to a
-     * handful of candidates (false positives by design), which are decrypted and compared.
+     * handful of candidates (false positives by design), read from the covering index; each one's
+     * phone is opened and compared, and only the customers that match are read in full.
+     * `rows` are the matching rows (what the caller records as revealed).
      */
     async findByPhone(
       db: Db,
       tenant: Tenant,
       e164: string,
     ): Promise<{ rows: repo.ContactRow[]; matches: Contact[] }> {
-      const idx = await codec.phoneIndexes(tenant, e164);
-      const rows = await repo.findByPhoneIndex(db, tenant.id, idx.last4, idx.full);
+      // Every index version a search must try (two while a re-index job runs), each row once.
+      const candidates = uniqueById(
+        (
+          await Promise.all(
+            (await codec.phoneLookups(tenant, e164)).map((idx) =>
+              repo.findPhoneCandidates(db, tenant.id, idx.last4, idx.full),
+            ),
+          )
+        ).flat(),
+      );
+      const rows: repo.ContactRow[] = [];
       const matches: Contact[] = [];
-      for (const row of rows) {
-        const contact = await open(tenant, row);
-        if (contact.phone === e164) matches.push(contact);
+      for (const candidate of candidates) {
+        const key = await keyFor(tenant, candidate);
+        if (codec.decryptPhone(tenant, key, candidate) !== e164) continue;
+        const row = await repo.findById(db, tenant.id, candidate.id);
+        if (!row) continue;
+        rows.push(row);
+        matches.push(await open(tenant, row, row.key_version === candidate.key_version ? key : undefined));
       }
       return { rows, matches };
     },
@@ -88,7 +106,13 @@ export function createContactStore(deps: {
 export type ContactStore = ReturnType<typeof createContactStore>;
 
 /** The wrapped data key of a row; a shredded customer has none and can never be read again. */
-export function keyOf(row: repo.ContactRow): Buffer {
+export function keyOf(row: Pick<repo.ContactRow, 'key_wrapped' | 'key_version'>): Buffer {
   if (!row.key_wrapped) throw new KeyNotFoundError(row.key_version);
   return row.key_wrapped;
+}
+
+/** Rows found under several index versions, each once (first seen wins). */
+export function uniqueById<T extends { id: string }>(rows: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return rows.filter((r) => !seen.has(r.id) && (seen.add(r.id), true));
 }

@@ -4,16 +4,52 @@ import type { ContactsTable } from './contacts.table.ts';
 
 export type ContactRow = ContactsTable;
 
+/** Every column of a contact row, in insert order; the check below fails to compile if one is missing. */
+const CONTACT_COLUMNS = [
+  'id',
+  'tenant_id',
+  'user_key',
+  'wa_key',
+  'key_version',
+  'key_wrapped',
+  'phone_ct',
+  'phone_bidx',
+  'phone_last4_bidx',
+  'name_ct',
+  'email_ct',
+  'email_bidx',
+  'index_version',
+  'attributes_ct',
+  'tags',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof ContactsTable)[];
+const allColumnsListed: [Exclude<keyof ContactsTable, (typeof CONTACT_COLUMNS)[number]>] extends [never]
+  ? true
+  : never = true;
+void allColumnsListed;
+
+// Compiled once: every customer a webhook or an import creates goes through it.
+const insertRow = prepared((db, row: ContactsTable) =>
+  db
+    .insertInto('contacts')
+    .values(Object.fromEntries(CONTACT_COLUMNS.map((c) => [c, row[c]])) as unknown as ContactsTable),
+);
+
 export async function insertContact(db: Db, row: ContactsTable): Promise<void> {
-  await db.insertInto('contacts').values(row).execute();
+  await insertRow(db, row);
 }
 
 function selectWithKey(db: Db, tenantId: string) {
   return db.selectFrom('contacts').selectAll('contacts').where('contacts.tenant_id', '=', tenantId);
 }
 
+const byId = prepared((db, a: { tenantId: string; id: string }) =>
+  db.selectFrom('contacts').selectAll().where('tenant_id', '=', a.tenantId).where('id', '=', a.id),
+);
+
 export async function findById(db: Db, tenantId: string, id: string): Promise<ContactRow | undefined> {
-  return selectWithKey(db, tenantId).where('contacts.id', '=', id).executeTakeFirst();
+  return (await byId(db, { tenantId, id })).rows[0];
 }
 
 /** One page of a tenant's contacts in id order (ids are time-ordered), after `afterId` when given. */
@@ -28,6 +64,27 @@ export async function findByPhoneIndex(db: Db, tenantId: string, last4: number, 
     .where('contacts.phone_last4_bidx', '=', last4)
     .where('contacts.phone_bidx', '=', full)
     .execute();
+}
+
+/** What telling phone candidates apart needs; read from the covering phone index alone. */
+export type PhoneCandidate = Pick<ContactRow, 'id' | 'key_version' | 'key_wrapped' | 'phone_ct'>;
+
+const byPhoneIndex = prepared((db, a: { tenantId: string; last4: number; full: number }) =>
+  db
+    .selectFrom('contacts')
+    .select(['id', 'key_version', 'key_wrapped', 'phone_ct'])
+    .where('tenant_id', '=', a.tenantId)
+    .where('phone_last4_bidx', '=', a.last4)
+    .where('phone_bidx', '=', a.full),
+);
+
+export async function findPhoneCandidates(
+  db: Db,
+  tenantId: string,
+  last4: number,
+  full: number,
+): Promise<PhoneCandidate[]> {
+  return (await byPhoneIndex(db, { tenantId, last4, full })).rows;
 }
 
 export async function findByLast4Index(db: Db, tenantId: string, last4: number, limit: number) {

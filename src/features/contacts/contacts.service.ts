@@ -163,9 +163,11 @@ export function createContactService(deps: {
     /** Contacts whose number ends in these four digits (at most 50). */
     async findByLastFour(tenant: Tenant, digits: string, ctx: RevealContext): Promise<Contact[]> {
       const value = parseInput(lastFourQuery, digits);
-      const index = await codec.last4Index(tenant, value);
+      const indexes = await codec.last4Lookups(tenant, value);
       return reveal(tenant, ctx, async (trx) => {
-        const rows = await repo.findByLast4Index(trx, tenant.id, index, 20_000);
+        const rows: repo.ContactRow[] = [];
+        for (const index of indexes)
+          rows.push(...(await repo.findByLast4Index(trx, tenant.id, index, 20_000)));
         const matches: Contact[] = [];
         for (const row of rows) {
           const key = await store.keyFor(tenant, row);
@@ -179,9 +181,10 @@ export function createContactService(deps: {
 
     async findByEmail(tenant: Tenant, email: string, ctx: RevealContext): Promise<Contact[]> {
       const normalized = normalizeEmail(email);
-      const index = await codec.emailIndex(tenant, normalized);
+      const indexes = await codec.emailLookups(tenant, normalized);
       return reveal(tenant, ctx, async (trx) => {
-        const rows = await repo.findByEmailIndex(trx, tenant.id, index);
+        const rows: repo.ContactRow[] = [];
+        for (const index of indexes) rows.push(...(await repo.findByEmailIndex(trx, tenant.id, index)));
         const contacts = await Promise.all(rows.map((row) => store.open(tenant, row)));
         return { rows, shown: contacts.filter((c) => c.email === normalized) };
       });

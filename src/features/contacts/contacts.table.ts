@@ -17,6 +17,11 @@ export interface ContactsTable {
   name_ct: Buffer | null;
   email_ct: Buffer | null;
   email_bidx: number | null;
+  /**
+   * The tenant `index` key version the row's blind indexes were (re)computed under; a re-index job
+   * moves it. Optional for writers: the column defaults to 1 (the version every older row used).
+   */
+  index_version?: number;
   attributes_ct: Buffer | null;
   /** JSON array of plain tags; tags are labels chosen by staff and never personal data. */
   tags: string;

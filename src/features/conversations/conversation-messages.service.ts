@@ -14,6 +14,7 @@ import * as repo from './conversations.repository.ts';
 import { messagesQuery } from './conversations.schema.ts';
 import type { Conversations } from './conversations.service.ts';
 import { toMessageView, type MessageView } from './message-view.ts';
+import { guardOutbound, withoutOverride } from '../dlp/outbound-guard.ts';
 import { approvedTemplates, type TemplateSummary } from './templates.ts';
 
 /**
@@ -94,7 +95,9 @@ export function createConversationMessages(deps: {
     /** Queues a reply (free text inside the service window, a template outside it); audited. */
     async send(session: AccessSession, tenant: Tenant, id: string, input: unknown) {
       const { row, decision } = await authorize(session, tenant, id, 'sendMessage');
-      const sent = await deps.messaging.send(tenant, row.contact_id, input);
+      // Cards, IDs, IBANs… in a reply are refused (422) unless overridden with a reason (dlp/).
+      const override = guardOutbound(input);
+      const sent = await deps.messaging.send(tenant, row.contact_id, withoutOverride(input));
       await db.transaction().execute((trx) =>
         deps.audit.append(trx, {
           tenantId: tenant.id,
@@ -103,7 +106,11 @@ export function createConversationMessages(deps: {
           target: { type: 'message', id: sent.messageId },
           outcome: 'success',
           policyIds: decision.policyIds,
-          detail: { conversation: sent.conversationId },
+          detail: {
+            conversation: sent.conversationId,
+            ...(override ? { dlpOverride: override.kinds } : {}),
+          },
+          ...(override ? { reason: override.reason } : {}),
           clientIp: session.actor.ip,
           requestId: session.actor.requestId,
         }),

@@ -1,3 +1,5 @@
+import { restrictedKinds } from '../dlp/restricted-field.ts';
+
 /** A message as the console shows it: what was said, never Meta's ids or the sender's number. */
 export interface MessageView {
   readonly id: string;
@@ -25,6 +27,8 @@ export interface MessageView {
   readonly reaction?: string | null;
   readonly contacts?: readonly string[];
   readonly template?: { readonly name: string; readonly language: string };
+  /** Kinds cut out of the text into the restricted field (revealed only with `revealRestricted`). */
+  readonly restricted?: readonly string[];
 }
 
 export interface StoredMessage {
@@ -58,6 +62,7 @@ export function toMessageView(row: StoredMessage, content: Json): MessageView {
     status: row.status,
     errorCode: row.error_code,
     sentAt: row.sent_at,
+    ...defined({ restricted: restrictedKinds(content) }),
   };
   const body = obj(content[type]);
   if (type === 'text') return { ...base, ...defined({ text: str(body.body) }) };

@@ -3,35 +3,32 @@ import { sql } from 'kysely';
 import type { Logger } from '../../lib/logger.ts';
 import type { Db } from '../../db/database.ts';
 import { ACTIVE_VERSION_TTL_MS } from './keyring.ts';
+import { createPacer, DEFAULT_THROTTLE, type Throttle } from './pacer.ts';
 import * as jobs from './key-jobs.repository.ts';
 import type { KeyProvider } from './key-provider.ts';
 import type { KeyJobsTable } from './keys.table.ts';
 import { CUSTOMER_ROW_TABLES, reencryptContactStep, reencryptRowsStep } from './reencrypt-steps.ts';
+import { reencryptMediaStep } from './reencrypt-media.ts';
+import { reindexContactsStep, type ReindexDeps } from './reindex-steps.ts';
+import type { BlobStore } from '../media/blob-store.ts';
 import {
   rewrapContactsStep,
   rewrapRetiredStep,
   rewrapTenantKeysStep,
-  type StepDeps,
   type StepResult,
 } from './rewrap-steps.ts';
 
-/** How hard a job may push: rows per transaction, and how long it rests between batches. */
-export interface Throttle {
-  readonly batchSize: number;
-  /** Rest after each batch, as a fraction of the batch's own time (1 = half duty cycle). */
-  readonly restRatio: number;
-  /** Minimum rest between batches (ms); the event loop always gets a turn. */
-  readonly minRestMs: number;
-}
+export { DEFAULT_THROTTLE, UNTHROTTLED, type Throttle } from './pacer.ts';
 
-/** Live traffic keeps its latency: small transactions, and the job sleeps as long as it worked. */
-export const DEFAULT_THROTTLE: Throttle = { batchSize: 500, restRatio: 1, minRestMs: 1 };
+/** Rows per range of the final count (see `contactsUnderOther`). */
+const VERIFY_CHUNK = 2_000;
 
 /** Phases of each job kind, in order. */
 const PHASES: Record<string, readonly string[]> = {
   rewrap: ['contacts', 'contact_keys', 'verify'],
   rewrap_root: ['tenant_keys', 'verify'],
-  reencrypt: ['contact', ...CUSTOMER_ROW_TABLES.map(([t]) => t), 'verify'],
+  reindex: ['contacts', 'verify'],
+  reencrypt: ['contact', ...CUSTOMER_ROW_TABLES.map(([t]) => t), 'media', 'verify'],
 };
 
 export type Progress = (job: KeyJobsTable) => void;
@@ -41,7 +38,11 @@ export type Progress = (job: KeyJobsTable) => void;
  * killed at any point resumes where it stopped; a replayed batch finds its rows already done.
  */
 export function createJobRunner(
-  deps: StepDeps & { provider: Pick<KeyProvider, 'activeRootVersion'>; logger: Logger },
+  deps: ReindexDeps & {
+    provider: Pick<KeyProvider, 'activeRootVersion'>;
+    logger: Logger;
+    blobs: BlobStore;
+  },
 ) {
   const running = new Set<string>();
 
@@ -55,6 +56,10 @@ export function createJobRunner(
         return rewrapTenantKeysStep({ ...deps, rootVersion: deps.provider.activeRootVersion() }, job, batch);
       case 'reencrypt:contact':
         return reencryptContactStep(deps, job);
+      case 'reindex:contacts':
+        return reindexContactsStep(deps, job, batch);
+      case 'reencrypt:media':
+        return reencryptMediaStep(deps, job);
       default: {
         const table = CUSTOMER_ROW_TABLES.find(([t]) => `reencrypt:${t}` === `${job.kind}:${job.phase}`);
         if (table) return reencryptRowsStep(deps, job, batch, table);
@@ -73,11 +78,17 @@ export function createJobRunner(
         .execute(deps.db)
         .then((r) => Number(r.rows[0]?.n ?? 0));
     if (job.kind === 'rewrap') {
-      const tenant = sql`and tenant_id = ${job.tenant_id}`;
       const retired = sql`and tenant_id = ${job.tenant_id} and status <> 'destroyed'`;
-      return (
-        (await other('contacts', 'key_wrapped', tenant)) + (await other('contact_keys', 'wrapped', retired))
-      );
+      return (await contactsUnderOther(job, header)) + (await other('contact_keys', 'wrapped', retired));
+    }
+    if (job.kind === 'reindex') {
+      const r = await deps.db
+        .selectFrom('contacts')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('tenant_id', '=', job.tenant_id)
+        .where('index_version', '<>', job.target_version)
+        .executeTakeFirst();
+      return Number(r?.n ?? 0);
     }
     if (job.kind === 'rewrap_root') {
       const root = jobs.headerOf(deps.provider.activeRootVersion());
@@ -92,7 +103,36 @@ export function createJobRunner(
     for (const [table, column] of CUSTOMER_ROW_TABLES) n += await other(table, column, mine);
     for (const column of ['phone_ct', 'name_ct', 'email_ct', 'attributes_ct'])
       n += await other('contacts', column, sql`and tenant_id = ${job.tenant_id} and id = ${job.contact_id}`);
-    return n;
+    const media = await deps.db
+      .selectFrom('media')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('tenant_id', '=', job.tenant_id)
+      .where('contact_id', '=', job.contact_id!)
+      .where('key_version', '<>', job.target_version)
+      .executeTakeFirst();
+    return n + Number(media?.n ?? 0);
+  }
+
+  /**
+   * The tenant's contacts whose wrapped key is under another version, counted in id ranges of
+   * VERIFY_CHUNK rows with a turn of the event loop between them: one full scan would hold SQLite's
+   * connection (and the event loop) for as long as it takes.
+   */
+  async function contactsUnderOther(job: KeyJobsTable, header: Buffer): Promise<number> {
+    let after = '';
+    let n = 0;
+    for (;;) {
+      const r = await sql<{ last: string | null; n: number | string | null }>`select max(k) as last,
+          sum(case when c is not null and length(c) > 0 and ${jobs.versionHeader(deps.dialect, 'c')} <> ${header}
+            then 1 else 0 end) as n
+        from (select id as k, key_wrapped as c from contacts where tenant_id = ${job.tenant_id} and id > ${after}
+          order by id limit ${VERIFY_CHUNK}) chunk`.execute(deps.db);
+      const row = r.rows[0];
+      if (!row?.last) return n;
+      n += Number(row.n ?? 0);
+      after = row.last;
+      await sleep(1);
+    }
   }
 
   async function finish(job: KeyJobsTable, status: 'done' | 'failed', error: string | null) {
@@ -114,6 +154,7 @@ export function createJobRunner(
   ): Promise<KeyJobsTable> {
     if (running.has(id)) throw new Error(`Key job ${id} is already running in this process`);
     running.add(id);
+    const pacer = createPacer(throttle);
     try {
       const job = await jobs.findJob(deps.db, id);
       if (!job) throw new Error(`Key job ${id} not found`);
@@ -134,17 +175,17 @@ export function createJobRunner(
           continue;
         }
         const started = performance.now();
-        const result = await step(job, throttle.batchSize);
+        const result = await step(job, pacer.rows());
         if (result === null) {
           await nextPhase(job, phases[phases.indexOf(job.phase) + 1] ?? 'verify');
           continue;
         }
         progress?.(job);
-        const rest = Math.max(throttle.minRestMs, (performance.now() - started) * throttle.restRatio);
-        await sleep(rest);
+        await pacer.rest(performance.now() - started, result.seen);
       }
       return job;
     } finally {
+      pacer.stop();
       running.delete(id);
     }
   }

@@ -5,10 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { associatedData } from '../../lib/crypto/aead.ts';
-import { ConflictError, DecryptionError, SealedError } from '../../lib/errors.ts';
+import { ConflictError, DecryptionError, InvalidSharesError, SealedError } from '../../lib/errors.ts';
 import type { KeyProvider } from './key-provider.ts';
 import { createLocalProvider, initLocalKeys } from './local-provider.ts';
 import { createPkcs11Provider } from './pkcs11-provider.ts';
+import { initRecoveryKeys } from './recovery-keys.ts';
 
 const SOFTHSM = '/usr/lib/softhsm/libsofthsm2.so';
 const dirs: string[] = [];
@@ -19,6 +20,13 @@ const tempDir = () => {
 };
 
 type Provider = KeyProvider & { autoUnseal(): boolean };
+/** Recovery shares of providers that demand them for a root rotation. */
+const recoveryShares = new WeakMap<Provider, string[]>();
+/** What an operator hands over to rotate the root: nothing more for local (the unseal key is held). */
+const authorizeRotation = async (p: Provider) => {
+  const shares = recoveryShares.get(p);
+  if (shares) await p.authorizeRootRotation!(shares.slice(0, 2));
+};
 
 /** A fresh SoftHSM2 token in a temp dir (SOFTHSM2_CONF points at it; the system token dir is never used). */
 function softHsmToken(): { library: string; tokenLabel: string; pin: string } {
@@ -58,7 +66,14 @@ if (fs.existsSync(SOFTHSM)) {
   let n = 0;
   providers.push({
     name: 'pkcs11 (SoftHSM2)',
-    make: () => Promise.resolve(createPkcs11Provider({ ...token, keyLabel: `root-${++n}` })),
+    make: async () => {
+      // The token unseals with its PIN; k recovery shares gate root rotation.
+      const recoveryDir = tempDir();
+      const { shares } = await initRecoveryKeys(recoveryDir, { shares: 3, threshold: 2, now: new Date() });
+      const p = createPkcs11Provider({ ...token, keyLabel: `root-${++n}`, recoveryDir });
+      recoveryShares.set(p, shares);
+      return p;
+    },
   });
 } else if (process.env.CI) {
   throw new Error(`SoftHSM2 is required in CI (${SOFTHSM} is missing)`);
@@ -106,6 +121,7 @@ for (const { name, make } of providers) {
       p.autoUnseal();
       const old = p.wrap(secret, ad);
       assert.equal(p.activeRootVersion(), 1);
+      await authorizeRotation(p);
       assert.equal(p.rotateRoot(new Date()), 2);
       const fresh = p.wrap(secret, ad);
       assert.equal(fresh.readUInt32BE(1), 2);
@@ -124,4 +140,25 @@ for (const { name, make } of providers) {
       p.forget();
     });
   });
+
+  if (name.startsWith('pkcs11'))
+    test('pkcs11: the PIN auto-unseals, yet the root rotates only with k recovery shares, once per set', async () => {
+      const p = await make();
+      assert.equal(p.autoUnseal(), true);
+      const shares = recoveryShares.get(p)!;
+      assert.throws(() => p.rotateRoot(new Date()), InvalidSharesError);
+      await assert.rejects(p.authorizeRootRotation!(shares.slice(0, 1)), InvalidSharesError);
+      assert.throws(() => p.rotateRoot(new Date()), InvalidSharesError);
+      const otherDir = tempDir();
+      const other = await initRecoveryKeys(otherDir, { shares: 3, threshold: 2, now: new Date() });
+      await assert.rejects(p.authorizeRootRotation!(other.shares.slice(0, 2)), InvalidSharesError);
+      await assert.rejects(p.authorizeRootRotation!([shares[0]!, other.shares[1]!]), InvalidSharesError);
+      assert.equal(p.activeRootVersion(), 1);
+      await p.authorizeRootRotation!([shares[2]!, shares[0]!]);
+      assert.equal(p.rotateRoot(new Date()), 2);
+      // One authorisation, one rotation.
+      assert.throws(() => p.rotateRoot(new Date()), InvalidSharesError);
+      assert.equal(p.activeRootVersion(), 2);
+      p.forget();
+    });
 }

@@ -31,6 +31,11 @@ export interface KeyProvider {
   activeRootVersion(): number;
   /** Every root version this provider knows (readable while sealed). */
   rootVersions(): RootVersion[];
+  /**
+   * Providers that unseal without shares (pkcs11) demand k Shamir recovery shares before a root
+   * rotation: valid shares allow the next `rotateRoot` once; bad or too few throw InvalidSharesError.
+   */
+  authorizeRootRotation?(shares: readonly string[]): Promise<void>;
   /** Creates a new root version and makes it active; the old ones still unwrap. Needs an unsealed vault. */
   rotateRoot(now: Date): number;
   /** Destroys an old root version for good (trim); never the active one. */

@@ -1,3 +1,4 @@
+import type { Singleton } from '../../db/singleton.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { KeyProvider } from './key-provider.ts';
 import type { KeyLifecycle } from './rotation.service.ts';
@@ -14,6 +15,8 @@ export function createKeyWorker(deps: {
   provider: Pick<KeyProvider, 'isSealed'>;
   logger: Logger;
   intervalMs?: number;
+  /** Several processes: the timer's tick runs in one process at a time (src/db/singleton.ts). */
+  singleton?: Singleton;
 }) {
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
@@ -37,7 +40,13 @@ export function createKeyWorker(deps: {
     start(): void {
       if (timer) return;
       timer = setInterval(() => {
-        ticking ??= tick().finally(() => (ticking = undefined));
+        const run = () => (deps.singleton ? deps.singleton.run('key-worker', tick) : tick());
+        ticking ??= run()
+          .then(
+            () => undefined,
+            (error: unknown) => deps.logger.warn({ err: error }, 'key worker: could not take its lock'),
+          )
+          .finally(() => (ticking = undefined));
       }, deps.intervalMs ?? 60_000);
       timer.unref();
     },

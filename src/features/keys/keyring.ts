@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { associatedData, keyVersionOf, open, seal, type AeadKey } from '../../lib/crypto/aead.ts';
 import { hkdf } from '../../lib/crypto/hkdf.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -16,10 +16,27 @@ export interface KeyringDeps {
   readonly provider: Pick<KeyProvider, 'isSealed' | 'wrap' | 'unwrap'>;
   readonly cacheSize: number;
   readonly clock: Clock;
+  /**
+   * Per-customer shredding secrets held outside the database (features/dsr/shred-store.ts). New
+   * customer keys are bound to them, so erasing a customer there defeats every database backup.
+   */
+  readonly shred?: { allocate(): number; secret(leaf: number): Buffer };
 }
+
+/**
+ * A wrapped customer key bound to a shredding secret holds `0x03 | leaf (u64 BE) | 32 key bytes`
+ * (41 bytes); legacy keys are 32 bare bytes. The key used is HMAC(secret of the leaf, label | bytes).
+ */
+const SHRED_BOUND = 0x03;
+const SHRED_BOUND_LENGTH = 41;
+const SHRED_LABEL = Buffer.from('chatvault-contact-key|shred-bound|');
+const shredBound = (secret: Buffer, raw: Buffer) =>
+  createHmac('sha256', secret).update(SHRED_LABEL).update(raw).digest();
 
 /** How long a process trusts its cached active key version before asking the database again. */
 export const ACTIVE_VERSION_TTL_MS = 2_000;
+/** The `index` version keyed hashes of unstored inputs stay under (see `indexKey`); never trimmed. */
+export const STABLE_INDEX_VERSION = 1;
 
 const tenantKeyAd = (tenantId: string, purpose: string, version: number) =>
   associatedData(tenantId, 'tenant_keys', purpose, String(version));
@@ -40,6 +57,7 @@ export function createKeyring(deps: KeyringDeps) {
   // another process (the CLI beside a server) is picked up without a restart.
   const activeVersions = new Map<string, { version: number; min: number; at: number }>();
   const usage = new Map<string, number>();
+  const indexLookups = new Map<string, { active: number; lookup: readonly number[]; at: number }>();
   const auditKeys = createAuditKeys({ db, provider, ad: tenantKeyAd });
 
   function assertUnsealed(): void {
@@ -76,6 +94,37 @@ export function createKeyring(deps: KeyringDeps) {
     return key;
   }
 
+  /** What to wrap for a fresh customer key (with a fresh shredding leaf), and the key used to encrypt. */
+  function bindShred(raw: Buffer): { clear: Buffer; key: Buffer } {
+    if (!deps.shred) return { clear: raw, key: raw };
+    const leaf = deps.shred.allocate();
+    const clear = Buffer.alloc(SHRED_BOUND_LENGTH);
+    clear[0] = SHRED_BOUND;
+    clear.writeBigUInt64BE(BigInt(leaf), 1);
+    raw.copy(clear, 9);
+    const key = shredBound(deps.shred.secret(leaf), raw);
+    raw.fill(0);
+    return { clear, key };
+  }
+
+  /** The shredding leaf of an unwrapped blob, or undefined for a legacy key. */
+  const leafOf = (clear: Buffer): number | undefined =>
+    clear.length === SHRED_BOUND_LENGTH && clear[0] === SHRED_BOUND
+      ? Number(clear.readBigUInt64BE(1))
+      : undefined;
+
+  /** The usable key from an unwrapped blob: shred-bound keys need their leaf's shredding secret. */
+  function effectiveKey(clear: Buffer): Buffer {
+    const leaf = leafOf(clear);
+    if (leaf === undefined) return clear;
+    if (!deps.shred) throw new KeyNotFoundError(0, 'needs the shredding secrets, which are not configured');
+    try {
+      return shredBound(deps.shred.secret(leaf), clear.subarray(9));
+    } finally {
+      clear.fill(0);
+    }
+  }
+
   /** Unwraps (or takes from cache) a customer's data key whose wrapped form the caller already read. */
   function countUse(tenantId: string, purpose: string, version: number, n: number): void {
     const id = `${tenantId}|${purpose}|${version}`;
@@ -95,7 +144,7 @@ export function createKeyring(deps: KeyringDeps) {
     const tenantData = await tenantKey(tenantId, 'data', keyVersionOf(wrapped));
     const key: AeadKey = {
       id: version,
-      key: open(tenantData, wrapped, contactKeyAd(tenantId, contactId, version)),
+      key: effectiveKey(open(tenantData, wrapped, contactKeyAd(tenantId, contactId, version))),
     };
     contactKeys.set(id, key);
     return key;
@@ -123,26 +172,66 @@ export function createKeyring(deps: KeyringDeps) {
     },
 
     /**
-     * The HMAC key of one blind index, derived (HKDF) from the tenant `index` key with
-     * `table|column|index`, so no two indexes share a key. Cached per active `index` key: rotating that
-     * key must call `clear()` (or restart) so indexes are computed under the new version.
+     * The HMAC key of one blind index, derived (HKDF) from version `version` of the tenant `index` key
+     * with `table|column|index`, so no two indexes share a key. Without a version: the stable version
+     * (1), for keyed hashes whose inputs are not stored and so cannot be recomputed after a rotation
+     * (identities, wamids, operator e-mails, tokens). Customers' searchable blind indexes pass the
+     * version they are written or searched under (`indexVersions`).
      */
-    async indexKey(tenantId: string, table: string, column: string, index: string): Promise<Buffer> {
+    async indexKey(
+      tenantId: string,
+      table: string,
+      column: string,
+      index: string,
+      version: number = STABLE_INDEX_VERSION,
+    ): Promise<Buffer> {
       assertUnsealed();
-      const id = `${tenantId}:${table}|${column}|${index}`;
+      const id = `${tenantId}:${version}:${table}|${column}|${index}`;
       const cached = derivedKeys.get(id);
       if (cached) return cached;
-      const base = await tenantKey(tenantId, 'index');
+      const base = await tenantKey(tenantId, 'index', version);
       const derived = hkdf(base.key, `chatvault-blind-index-v1|${table}|${column}|${index}`);
       derivedKeys.set(id, derived);
       return derived;
     },
 
+    /**
+     * The `index` version new blind indexes are written under (`active`), and the versions a search
+     * must try (`lookup`): only the active one, except while a re-index job runs, when every version
+     * not destroyed is searched (rows not yet re-indexed still carry the old one). Cached like the
+     * active version (ACTIVE_VERSION_TTL_MS).
+     */
+    async indexVersions(tenantId: string): Promise<{ active: number; lookup: readonly number[] }> {
+      assertUnsealed();
+      const state = await versionState(tenantId, 'index');
+      const cached = indexLookups.get(tenantId);
+      if (cached && cached.active === state.version && Date.now() - cached.at <= ACTIVE_VERSION_TTL_MS)
+        return cached;
+      const reindexing = await db
+        .selectFrom('key_jobs')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('kind', '=', 'reindex')
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      const lookup = reindexing
+        ? (await repo.listTenantKeys(db, tenantId, 'index'))
+            .filter((v) => v.status !== 'destroyed' && v.version >= state.min)
+            .map((v) => v.version)
+            .sort((a, b) => (a === state.version ? -1 : b === state.version ? 1 : b - a))
+        : [state.version];
+      const next = { active: state.version, lookup, at: Date.now() };
+      indexLookups.set(tenantId, next);
+      return next;
+    },
+
     /** A fresh data key for a new customer: the key for immediate use and its wrapped form to store. */
     async newContactKey(tenantId: string, contactId: string): Promise<{ key: AeadKey; wrapped: Buffer }> {
       const tenantData = await tenantKey(tenantId, 'data');
-      const key: AeadKey = { id: 1, key: randomBytes(32) };
-      const wrapped = seal(tenantData, key.key, contactKeyAd(tenantId, contactId, 1));
+      const bound = bindShred(randomBytes(32));
+      const key: AeadKey = { id: 1, key: bound.key };
+      const wrapped = seal(tenantData, bound.clear, contactKeyAd(tenantId, contactId, 1));
+      if (bound.clear !== bound.key) bound.clear.fill(0);
       countUse(tenantId, 'data', tenantData.id, 1);
       contactKeys.set(`${contactId}:1`, key);
       return { key, wrapped };
@@ -155,8 +244,10 @@ export function createKeyring(deps: KeyringDeps) {
       version: number,
     ): Promise<{ key: AeadKey; wrapped: Buffer }> {
       const tenantData = await tenantKey(tenantId, 'data');
-      const key: AeadKey = { id: version, key: randomBytes(32) };
-      const wrapped = seal(tenantData, key.key, contactKeyAd(tenantId, contactId, version));
+      const bound = bindShred(randomBytes(32));
+      const key: AeadKey = { id: version, key: bound.key };
+      const wrapped = seal(tenantData, bound.clear, contactKeyAd(tenantId, contactId, version));
+      if (bound.clear !== bound.key) bound.clear.fill(0);
       countUse(tenantId, 'data', tenantData.id, 1);
       contactKeys.set(`${contactId}:${version}`, key);
       return { key, wrapped };
@@ -201,7 +292,7 @@ export function createKeyring(deps: KeyringDeps) {
     /** Forgets the cached active version and floor of one purpose (after a rotation or policy change). */
     forgetActive(tenantId: string, purpose: string): void {
       activeVersions.delete(`${tenantId}:${purpose}`);
-      if (purpose === 'index') derivedKeys.clear();
+      if (purpose === 'index') indexLookups.delete(tenantId);
     },
 
     /** Drops one cached customer key version (after it was re-encrypted away or destroyed). */
@@ -236,6 +327,25 @@ export function createKeyring(deps: KeyringDeps) {
 
     openContactKey,
 
+    /**
+     * The shredding leaf a wrapped customer key is bound to (undefined for a legacy key), for erasure:
+     * unwraps with the tenant key, reads the leaf, zeroes the rest; never caches the key.
+     */
+    async contactKeyLeaf(
+      tenantId: string,
+      contactId: string,
+      version: number,
+      wrapped: Buffer,
+    ): Promise<number | undefined> {
+      const tenantData = await tenantKey(tenantId, 'data', keyVersionOf(wrapped));
+      const clear = open(tenantData, wrapped, contactKeyAd(tenantId, contactId, version));
+      try {
+        return leafOf(clear);
+      } finally {
+        clear.fill(0);
+      }
+    },
+
     /** Loads and unwraps a customer's data key by version. */
     async contactKey(tenantId: string, contactId: string, version: number): Promise<AeadKey> {
       assertUnsealed();
@@ -260,6 +370,7 @@ export function createKeyring(deps: KeyringDeps) {
       derivedKeys.clear();
       contactKeys.clear();
       activeVersions.clear();
+      indexLookups.clear();
     },
   };
 }

@@ -9,6 +9,7 @@ import {
   SealedError,
 } from '../../lib/errors.ts';
 import type { KeyProvider, RootVersion, UnsealProgress } from './key-provider.ts';
+import { verifyRecoveryShares } from './recovery-keys.ts';
 
 export interface Pkcs11Options {
   /** Path of the PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so. */
@@ -19,6 +20,11 @@ export interface Pkcs11Options {
   readonly pin: string;
   /** Label shared by every root key version in the token; CKA_ID holds the version (u32 BE). */
   readonly keyLabel: string;
+  /**
+   * Where the recovery-key verifier lives (the data directory). The token unseals with its PIN, so
+   * Shamir recovery shares are what gates a root rotation (`authorizeRootRotation`).
+   */
+  readonly recoveryDir?: string;
 }
 
 const NONCE_BYTES = 12;
@@ -35,6 +41,8 @@ export function createPkcs11Provider(options: Pkcs11Options): KeyProvider & { au
   let loaded = false;
   let session: Buffer | undefined;
   let handles = new Map<number, Buffer>();
+  /** Set by k valid recovery shares; consumed by the next `rotateRoot`. */
+  let rotationAuthorized = false;
 
   function load(): void {
     if (loaded) return;
@@ -208,8 +216,20 @@ export function createPkcs11Provider(options: Pkcs11Options): KeyProvider & { au
         .sort((a, b) => a - b)
         .map((version) => ({ version, createdAt: '', active: version === top }));
     },
+    async authorizeRootRotation(shares: readonly string[]): Promise<void> {
+      requireSession();
+      if (!options.recoveryDir)
+        throw new InvalidSharesError(
+          'No recovery keys are configured for this HSM; root rotation is refused',
+        );
+      await verifyRecoveryShares(options.recoveryDir, shares);
+      rotationAuthorized = true;
+    },
     rotateRoot(): number {
       const s = requireSession();
+      if (!rotationAuthorized)
+        throw new InvalidSharesError('Root rotation on the HSM needs k recovery shares (--shares-from)');
+      rotationAuthorized = false;
       handles = findKeys(s);
       const version = active() + 1;
       handles.set(version, generate(s, version));

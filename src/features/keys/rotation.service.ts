@@ -1,32 +1,32 @@
 import type { Clock } from '../../lib/clock.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.ts';
-import { newId } from '../../lib/ids.ts';
+import { ConflictError, NotFoundError, SealedError, ValidationError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Db, Dialect } from '../../db/database.ts';
-import type { AuditActor } from '../audit/audit.schema.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import { createJobRunner, DEFAULT_THROTTLE, newJobRow, type Progress, type Throttle } from './key-jobs.ts';
+import type { BlobStore } from '../media/blob-store.ts';
+import type { ContactCodec } from '../contacts/contact-codec.ts';
+import type { TenantService } from '../tenants/tenants.service.ts';
+import { createJobRunner, DEFAULT_THROTTLE, type Progress, type Throttle } from './key-jobs.ts';
+import {
+  createKeyRotations,
+  keyEvent,
+  ROTATABLE,
+  type KeyEventContext,
+  type RotatablePurpose,
+} from './key-rotations.ts';
 import * as jobs from './key-jobs.repository.ts';
 import type { KeyProvider } from './key-provider.ts';
-import type { Keyring } from './keyring.ts';
+import { STABLE_INDEX_VERSION, type Keyring } from './keyring.ts';
 import * as repo from './keys.repository.ts';
 import { countReferences } from './references.ts';
-import { KEY_PURPOSES, generateKeyMaterial, type KeyPurpose } from './tenant-key-material.ts';
+import { KEY_PURPOSES, type KeyPurpose } from './tenant-key-material.ts';
 
 /** Scheduled rotation: every purpose after 90 days unless its policy says otherwise. */
 export const DEFAULT_ROTATION_DAYS = 90;
 /** Rotate a version after 2^30 encryptions: a quarter of the 2^32 random-nonce bound for AES-GCM. */
 export const DEFAULT_MAX_ENCRYPTIONS = 2 ** 30;
 
-/** Purposes that may be rotated from the CLI or API (`index` needs a re-index job: not yet). */
-export const ROTATABLE = ['data', 'restricted', 'audit', 'collect'] as const;
-export type RotatablePurpose = (typeof ROTATABLE)[number];
-
-export interface KeyEventContext {
-  readonly actor: AuditActor;
-  readonly clientIp?: string;
-  readonly requestId?: string;
-}
+export { ROTATABLE, type KeyEventContext, type RotatablePurpose } from './key-rotations.ts';
 
 /**
  * The key lifecycle: on-demand and scheduled rotation of tenant keys, the root key and customer
@@ -42,28 +42,19 @@ export function createKeyLifecycle(deps: {
   audit: Pick<AuditService, 'append'>;
   clock: Clock;
   logger: Logger;
+  /** Recomputes customers' blind indexes after an `index` rotation. */
+  codec: ContactCodec;
+  tenants: Pick<TenantService, 'getById'>;
+  /** Where stream-encrypted media lives (re-encrypted with its customer's key). */
+  blobs: BlobStore;
+  /** Default pacing of background jobs (`CHATVAULT_KEY_JOB_THROTTLE`). */
+  throttle?: Throttle;
 }) {
   const { db, keyring, clock } = deps;
   const runner = createJobRunner({ ...deps });
   const now = () => clock.now().toISOString();
 
-  const keyEvent = (
-    tenantId: string,
-    ctx: KeyEventContext,
-    action: 'key_create' | 'key_rotate' | 'key_destroy' | 'policy_change',
-    target: { type: string; id: string },
-    detail: Record<string, unknown>,
-    outcome: 'success' | 'failure' = 'success',
-  ) => ({
-    tenantId,
-    actor: ctx.actor,
-    action,
-    target,
-    outcome,
-    detail,
-    ...(ctx.clientIp ? { clientIp: ctx.clientIp } : {}),
-    ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
-  });
+  const { rotate, rotateRoot, rotateContact } = createKeyRotations(deps);
 
   async function policyOf(tenantId: string, purpose: string) {
     const row = await jobs.findPolicy(db, tenantId, purpose);
@@ -74,191 +65,6 @@ export function createKeyLifecycle(deps: {
     };
   }
 
-  /** Makes a new active version of a tenant key; `data` also gets its rewrap job. */
-  async function rotate(
-    tenantId: string,
-    purpose: RotatablePurpose,
-    ctx: KeyEventContext,
-    why: 'manual' | 'scheduled' | 'usage_cap' = 'manual',
-  ): Promise<{ version: number; jobId: string | null }> {
-    if (!(ROTATABLE as readonly string[]).includes(purpose))
-      throw new ValidationError(
-        `Purpose ${purpose} cannot be rotated here (use one of ${ROTATABLE.join(', ')})`,
-      );
-    const versions = await repo.listTenantKeys(db, tenantId, purpose);
-    const current = versions.filter((v) => v.status === 'active').at(-1);
-    if (!current) throw new NotFoundError('Tenant key');
-    const version = Math.max(...versions.map((v) => v.version)) + 1;
-    // Key material and the provider call happen before the transaction (no HSM call under a lock).
-    const material = generateKeyMaterial(purpose);
-    const wrapped = keyring.wrapTenantKey(tenantId, purpose, version, material.secret);
-    material.secret.fill(0);
-    const at = now();
-    const jobId = purpose === 'data' ? newId('kj') : null;
-    await db.transaction().execute(async (trx) => {
-      const moved = await trx
-        .updateTable('tenant_keys')
-        .set({ status: 'retired', retired_at: at })
-        .where('tenant_id', '=', tenantId)
-        .where('purpose', '=', purpose)
-        .where('version', '=', current.version)
-        .where('status', '=', 'active')
-        .executeTakeFirst();
-      if (Number(moved.numUpdatedRows) !== 1)
-        throw new ConflictError('Another rotation of this key ran first');
-      await repo.insertTenantKey(trx, {
-        tenant_id: tenantId,
-        purpose,
-        version,
-        wrapped,
-        public_key: material.publicKey,
-        status: 'active',
-        created_at: at,
-      });
-      if (jobId) {
-        const total = await trx
-          .selectFrom('contacts')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('tenant_id', '=', tenantId)
-          .executeTakeFirst();
-        await jobs.insertJob(
-          trx,
-          newJobRow({
-            id: jobId,
-            tenant_id: tenantId,
-            kind: 'rewrap',
-            purpose,
-            target_version: version,
-            contact_id: null,
-            total: Number(total?.n ?? 0),
-            at,
-          }),
-        );
-      }
-      await deps.audit.append(
-        trx,
-        keyEvent(
-          tenantId,
-          ctx,
-          'key_rotate',
-          { type: 'tenant_key', id: `${purpose}:${version}` },
-          {
-            purpose,
-            from: current.version,
-            to: version,
-            trigger: why,
-            ...(jobId ? { jobId } : {}),
-          },
-        ),
-      );
-    });
-    keyring.forgetActive(tenantId, purpose);
-    return { version, jobId };
-  }
-
-  /** Rotates the root key: a new provider version, then every tenant key rewrapped under it. */
-  async function rotateRoot(ctx: KeyEventContext): Promise<{ version: number; jobId: string }> {
-    const version = deps.provider.rotateRoot(clock.now());
-    const jobId = newId('kj');
-    const at = now();
-    const tenantIds = (await db.selectFrom('tenants').select('id').execute()).map((t) => t.id);
-    await db.transaction().execute(async (trx) => {
-      await jobs.insertJob(
-        trx,
-        newJobRow({
-          id: jobId,
-          tenant_id: 'system',
-          kind: 'rewrap_root',
-          purpose: 'root',
-          target_version: version,
-          contact_id: null,
-          total: 0,
-          at,
-        }),
-      );
-      for (const tenantId of tenantIds)
-        await deps.audit.append(
-          trx,
-          keyEvent(
-            tenantId,
-            ctx,
-            'key_rotate',
-            { type: 'root_key', id: `root:${version}` },
-            { purpose: 'root', to: version, jobId },
-          ),
-        );
-    });
-    return { version, jobId };
-  }
-
-  /** A new data key for one customer (suspected exposure) and the job re-encrypting their data. */
-  async function rotateContact(
-    tenantId: string,
-    contactId: string,
-    ctx: KeyEventContext,
-  ): Promise<{ version: number; jobId: string }> {
-    const row = await db
-      .selectFrom('contacts')
-      .select(['key_version', 'key_wrapped'])
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', contactId)
-      .executeTakeFirst();
-    if (!row) throw new NotFoundError('Contact');
-    if (!row.key_wrapped) throw new ConflictError('This customer was erased; there is no key to rotate');
-    const retired = await db
-      .selectFrom('contact_keys')
-      .select((eb) => eb.fn.max('version').as('v'))
-      .where('contact_id', '=', contactId)
-      .executeTakeFirst();
-    const version = Math.max(row.key_version, Number(retired?.v ?? 0)) + 1;
-    const fresh = await keyring.newContactKeyVersion(tenantId, contactId, version);
-    const jobId = newId('kj');
-    const at = now();
-    await db.transaction().execute(async (trx) => {
-      const moved = await trx
-        .updateTable('contacts')
-        .set({ key_version: version, key_wrapped: fresh.wrapped, updated_at: at })
-        .where('id', '=', contactId)
-        .where('key_version', '=', row.key_version)
-        .where('key_wrapped', '=', row.key_wrapped!)
-        .executeTakeFirst();
-      if (Number(moved.numUpdatedRows) !== 1)
-        throw new ConflictError('The customer changed meanwhile; retry');
-      await repo.insertContactKey(trx, {
-        contact_id: contactId,
-        version: row.key_version,
-        tenant_id: tenantId,
-        wrapped: row.key_wrapped!,
-        status: 'retired',
-        created_at: at,
-      });
-      await jobs.insertJob(
-        trx,
-        newJobRow({
-          id: jobId,
-          tenant_id: tenantId,
-          kind: 'reencrypt',
-          purpose: 'contact',
-          target_version: version,
-          contact_id: contactId,
-          total: 0,
-          at,
-        }),
-      );
-      await deps.audit.append(
-        trx,
-        keyEvent(
-          tenantId,
-          ctx,
-          'key_rotate',
-          { type: 'contact_key', id: contactId },
-          { purpose: 'contact', from: row.key_version, to: version, jobId },
-        ),
-      );
-    });
-    return { version, jobId };
-  }
-
   return {
     rotate,
     rotateRoot,
@@ -266,11 +72,21 @@ export function createKeyLifecycle(deps: {
     policyOf,
 
     /** Runs (or resumes) one job in the foreground, e.g. for the CLI's progress bar. */
-    runJob: (id: string, throttle: Throttle = DEFAULT_THROTTLE, progress?: Progress) =>
+    runJob: (id: string, throttle: Throttle = deps.throttle ?? DEFAULT_THROTTLE, progress?: Progress) =>
       runner.run(id, throttle, progress),
 
+    /** Starts a job in this process without waiting (API, control socket); the key worker resumes a failure. */
+    async runInBackground(id: string): Promise<void> {
+      if (deps.provider.isSealed()) throw new SealedError();
+      if (runner.isRunning(id)) return;
+      if (!(await jobs.findJob(db, id))) throw new NotFoundError('Key job');
+      runner.run(id, deps.throttle ?? DEFAULT_THROTTLE).catch((error: unknown) => {
+        deps.logger.error({ err: error, jobId: id }, 'key job stopped; the key worker resumes it');
+      });
+    },
+
     /** Resumes unfinished jobs; `staleMs` skips jobs another process moved recently. */
-    resume: (throttle: Throttle = DEFAULT_THROTTLE, progress?: Progress, staleMs = 0) =>
+    resume: (throttle: Throttle = deps.throttle ?? DEFAULT_THROTTLE, progress?: Progress, staleMs = 0) =>
       runner.resumeAll(throttle, progress, staleMs),
 
     /** One job of this tenant (another tenant's job answers 404). */
@@ -294,6 +110,10 @@ export function createKeyLifecycle(deps: {
       if (next.minDecryptionVersion > active)
         throw new ValidationError(`min_decryption_version cannot exceed the active version ${active}`);
       if (next.maxEncryptions > 2 ** 32 - 1) throw new ValidationError('The usage cap must stay below 2^32');
+      if (purpose === 'index' && next.minDecryptionVersion > STABLE_INDEX_VERSION)
+        throw new ValidationError(
+          `index keeps version ${STABLE_INDEX_VERSION} decrypting: keyed hashes of identities and tokens stay under it`,
+        );
       await db.transaction().execute(async (trx) => {
         await jobs.upsertPolicy(trx, {
           tenant_id: tenantId,

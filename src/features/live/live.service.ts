@@ -1,6 +1,7 @@
 import type { Logger } from '../../lib/logger.ts';
 import type { Db } from '../../db/database.ts';
 import * as repo from './live.repository.ts';
+import type { LiveSignals } from './live-signals.ts';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 /** Messages committed this late after their id was made are still noticed (writers race). */
@@ -25,17 +26,24 @@ export interface LiveSubscriber {
   onChange(conversationIds: ReadonlySet<string>, watchedChanged: boolean): void;
 }
 
+/** With LISTEN/NOTIFY working, polling is only a safety net for a lost notification. */
+const SIGNALLED_POLL_MS = 5000;
+
 /**
- * Notices new messages and status changes by polling the database (so it works the same across
- * several processes sharing PostgreSQL), and only while someone is subscribed. It never reads
- * content: subscribers learn which conversation changed and fetch it through the authorised API.
+ * Notices new messages and status changes, only while someone is subscribed. On PostgreSQL a
+ * NOTIFY from whichever process stored the message (see live-signals.ts) wakes it at once; polling
+ * the database remains the fallback (and the only mechanism on SQLite, where one process writes).
+ * It never reads content: subscribers learn which conversation changed and fetch it through the
+ * authorised API.
  */
-export function createLiveFeed(deps: { db: Db; logger: Logger; intervalMs?: number }) {
+export function createLiveFeed(deps: { db: Db; logger: Logger; intervalMs?: number; signals?: LiveSignals }) {
   const subscribers = new Set<LiveSubscriber>();
   const signatures = new WeakMap<LiveSubscriber, string>();
   const seen = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  let unlisten: (() => Promise<void>) | undefined;
+  let wakeAgain = false;
 
   // Message ids carry wall-clock time (`newId` reads Date.now()), so the id floor does too.
   const wallClock = () => Date.now();
@@ -64,17 +72,29 @@ export function createLiveFeed(deps: { db: Db; logger: Logger; intervalMs?: numb
     }
   }
 
-  function schedule(): void {
+  function schedule(delayMs?: number): void {
     if (timer || subscribers.size === 0) return;
+    const poll = deps.signals?.connected() ? SIGNALLED_POLL_MS : (deps.intervalMs ?? 400);
     timer = setTimeout(() => {
       running = tick()
         .catch((error: unknown) => deps.logger.warn({ err: error }, 'live feed: poll failed'))
         .finally(() => {
           timer = undefined;
           running = undefined;
-          schedule();
+          const again = wakeAgain;
+          wakeAgain = false;
+          schedule(again ? 0 : undefined);
         });
-    }, deps.intervalMs ?? 400);
+    }, delayMs ?? poll);
+  }
+
+  /** A notification: look now (or right after the look in progress). */
+  function wake(): void {
+    if (subscribers.size === 0) return;
+    if (running) return void (wakeAgain = true);
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    schedule(0);
   }
 
   return {
@@ -88,6 +108,7 @@ export function createLiveFeed(deps: { db: Db; logger: Logger; intervalMs?: numb
           .catch(() => undefined);
       }
       subscribers.add(subscriber);
+      if (deps.signals && !unlisten) unlisten = deps.signals.listen(wake);
       schedule();
       return () => {
         subscribers.delete(subscriber);
@@ -100,6 +121,8 @@ export function createLiveFeed(deps: { db: Db; logger: Logger; intervalMs?: numb
       if (timer) clearTimeout(timer);
       timer = undefined;
       await running;
+      await unlisten?.();
+      unlisten = undefined;
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { createDecryptStream } from '../../lib/crypto/stream.ts';
-import { NotFoundError } from '../../lib/errors.ts';
+import { KeyNotFoundError, NotFoundError } from '../../lib/errors.ts';
 import type { Db } from '../../db/database.ts';
 import * as contactsRepo from '../contacts/contacts.repository.ts';
 import type { Keyring } from '../keys/keyring.ts';
@@ -10,7 +10,7 @@ import { blobAd } from './media-fetch.ts';
 /** Decrypts stored media on the fly for an authorised download; nothing is written in the clear. */
 export function createMediaService(deps: {
   db: Db;
-  keyring: Pick<Keyring, 'openContactKey'>;
+  keyring: Pick<Keyring, 'openContactKey' | 'contactKey'>;
   blobs: BlobStore;
 }) {
   return {
@@ -33,9 +33,21 @@ export function createMediaService(deps: {
         contact.key_version,
         contact.key_wrapped,
       );
-      const stream = deps.blobs
-        .get(tenantId, mediaId)
-        .pipe(createDecryptStream(() => key, blobAd(tenantId, mediaId)));
+      // After a customer-key rotation the blob may still be under an older version until the
+      // re-encryption job reaches it: the blob's header names the version, both are at hand.
+      const keys = new Map([[key.id, key]]);
+      if (media.key_version !== key.id)
+        keys.set(media.key_version, await deps.keyring.contactKey(tenantId, contact.id, media.key_version));
+      const stream = deps.blobs.get(tenantId, mediaId).pipe(
+        createDecryptStream(
+          (v) => {
+            const found = keys.get(v);
+            if (!found) throw new KeyNotFoundError(v);
+            return found;
+          },
+          blobAd(tenantId, mediaId),
+        ),
+      );
       return { mimeType: media.mime_type, size: media.size_bytes, stream };
     },
   };

@@ -1,7 +1,6 @@
 import { associatedData, open } from '../../lib/crypto/aead.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { newId } from '../../lib/ids.ts';
 import type { Db } from '../../db/database.ts';
 import type { ChannelService } from '../channels/channels.service.ts';
 import type { ContactCodec } from '../contacts/contact-codec.ts';
@@ -12,13 +11,16 @@ import type { TenantService } from '../tenants/tenants.service.ts';
 import type { GraphClient } from '../whatsapp/graph/graph-client.ts';
 import { GraphApiError, pairRateBackoffSeconds } from '../whatsapp/graph/graph-errors.ts';
 import type { createSendLimiter } from '../whatsapp/rate-limits.ts';
-import * as repo from './messages.repository.ts';
 import { wamidKey } from './wamid.ts';
+import { expandCollectTokens } from '../collect/link-token.ts';
+import type { ConsentLedger } from '../consent/consent.service.ts';
 
 interface SendPayload {
   channelId: string;
   messageId: string;
   contactId: string;
+  /** Set at enqueue for a marketing template: consent is checked again right before sending. */
+  marketing?: boolean;
 }
 
 /**
@@ -37,24 +39,24 @@ export function createSendJob(deps: {
   limiter: ReturnType<typeof createSendLimiter>;
   clock: Clock;
   logger: Logger;
+  consent: Pick<ConsentLedger, 'isAllowed' | 'record'>;
 }) {
   const { db, clock } = deps;
   const setStatus = (id: string, status: string, errorCode: number | null = null) =>
     db.updateTable('messages').set({ status, error_code: errorCode }).where('id', '=', id).execute();
 
-  async function recordOptOut(tenantId: string, contactId: string): Promise<void> {
-    const now = clock.now().toISOString();
-    await repo.insertConsentEvent(db, {
-      id: newId('ce'),
-      tenant_id: tenantId,
-      contact_id: contactId,
-      purpose: 'marketing',
-      event: 'opt_out',
-      source: 'send_error_131050',
-      evidence_ct: null,
-      at: now,
-      created_at: now,
-    });
+  async function recordOptOut(tenantId: string, contactId: string, messageId: string): Promise<void> {
+    await db.transaction().execute((trx) =>
+      deps.consent.record(trx, {
+        tenantId,
+        contactId,
+        purpose: 'marketing',
+        event: 'opt_out',
+        source: 'send_error_131050',
+        at: clock.now(),
+        evidence: { code: 131050, messageId },
+      }),
+    );
   }
 
   return async function sendMessage(job: OutboxJob): Promise<void> {
@@ -90,13 +92,18 @@ export function createSendJob(deps: {
 
     const wait = deps.limiter.reserve(channel.phoneNumberId, contact.id);
     if (wait > 0) throw new RetryJobError('rate limited locally', wait);
+    if (p.marketing === true && !(await deps.consent.isAllowed(tenant.id, contact.id, 'marketing'))) {
+      await setStatus(message.id, 'blocked_consent');
+      throw new PermanentJobError('marketing consent withdrawn before sending');
+    }
     await setStatus(message.id, 'sending');
     try {
       const result = await deps.graph.sendMessage(channel, {
         recipient_type: 'individual',
         to: phone,
         biz_opaque_callback_data: message.id,
-        ...content,
+        // A secure collection link's token is put in only now; it is never stored (collect/).
+        ...(await expandCollectTokens(db, deps.keyring, tenant.id, contact.id, content)),
       });
       const wamid = result.messages[0]!.id;
       await db
@@ -131,7 +138,7 @@ export function createSendJob(deps: {
         );
         throw new RetryJobError(`Meta ${error.metaCode}: token problem`, 15 * 60_000);
       case 'opted_out':
-        await recordOptOut(job.tenantId, p.contactId);
+        await recordOptOut(job.tenantId, p.contactId, messageId);
         await setStatus(messageId, 'failed', error.metaCode);
         throw new PermanentJobError(`Meta ${error.metaCode}: recipient opted out`);
       case 'undeliverable':

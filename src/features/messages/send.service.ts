@@ -11,6 +11,9 @@ import { outboundContent } from './outbound.schema.ts';
 import { pendingWamidKey } from './wamid.ts';
 import * as repo from './messages.repository.ts';
 import { newOutboxRow } from '../outbox/outbox-row.ts';
+import { ConsentRequiredError } from '../consent/consent-errors.ts';
+import type { ConsentLedger } from '../consent/consent.service.ts';
+import type { TemplateCategories } from '../consent/template-categories.ts';
 
 /**
  * Queues an outbound message: encrypted under the customer's key, with an outbox row in the same
@@ -21,6 +24,8 @@ export function createSendService(deps: {
   reader: Db;
   keyring: Pick<Keyring, 'openContactKey' | 'indexKey' | 'tenantKey'>;
   clock: Clock;
+  consent: Pick<ConsentLedger, 'isAllowed'>;
+  categories: Pick<TemplateCategories, 'isMarketing'>;
 }) {
   const { db, keyring, clock } = deps;
 
@@ -57,6 +62,12 @@ export function createSendService(deps: {
             .executeTakeFirst()
         )?.id;
       if (!channelId) throw new NotFoundError('Channel');
+      // Marketing needs a standing opt-in, checked here and again by the send job just before Meta.
+      const marketing =
+        content.type === 'template' &&
+        (await deps.categories.isMarketing(channelId, content.template.name, content.template.language.code));
+      if (marketing && !(await deps.consent.isAllowed(tenant.id, contactId, 'marketing')))
+        throw new ConsentRequiredError();
       const key = await keyring.openContactKey(
         tenant.id,
         contactId,
@@ -106,7 +117,7 @@ export function createSendService(deps: {
           tenantId: tenant.id,
           kind: 'send_message',
           idempotencyKey: `send_message:${messageId}`,
-          payload: { channelId, messageId, contactId },
+          payload: { channelId, messageId, contactId, ...(marketing ? { marketing: true } : {}) },
         };
         await repo.enqueueOnce(trx, newOutboxRow(restricted, job, at));
         return cvId;

@@ -27,6 +27,17 @@ export async function claimDue(db: Db, dialect: Dialect, now: string, leaseUntil
     .execute();
 }
 
+/** Pushes back the lease of jobs this process is still running (the others are left alone). */
+export async function renewLease(db: Db, ids: readonly string[], leaseUntil: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('outbox')
+    .set({ next_attempt_at: leaseUntil })
+    .where('id', 'in', ids)
+    .where('status', '=', 'running')
+    .execute();
+}
+
 export async function markDone(db: Db, id: string, now: string): Promise<void> {
   await db
     .updateTable('outbox')

@@ -29,7 +29,13 @@ export class RetryJobError extends Error {
 
 export type JobHandler = (job: OutboxJob) => Promise<void>;
 
-const LEASE_MS = 5 * 60_000;
+/**
+ * A claimed job is leased for this long and the lease is renewed every LEASE_RENEW_MS while it runs,
+ * so a job of a process that died (kill -9, lost machine) is taken over by another within ~15 s,
+ * while a slow job of a live process is never run twice.
+ */
+const LEASE_MS = 15_000;
+const LEASE_RENEW_MS = 5_000;
 const MAX_ATTEMPTS = 12;
 
 /**
@@ -92,7 +98,22 @@ export function createOutboxWorker(deps: {
       new Date(now.getTime() + LEASE_MS).toISOString(),
       deps.batch ?? 20,
     );
-    await Promise.all(rows.map(runOne));
+    if (rows.length === 0) return 0;
+    const renew = setInterval(() => {
+      const at = clock.now();
+      void repo
+        .renewLease(
+          db,
+          rows.map((r) => r.id),
+          new Date(at.getTime() + LEASE_MS).toISOString(),
+        )
+        .catch((error: unknown) => deps.logger.warn({ err: error }, 'outbox: could not renew a lease'));
+    }, LEASE_RENEW_MS);
+    try {
+      await Promise.all(rows.map(runOne));
+    } finally {
+      clearInterval(renew);
+    }
     return rows.length;
   }
 

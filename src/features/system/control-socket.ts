@@ -18,6 +18,7 @@ const request = z.discriminatedUnion('command', [
   z.object({ command: z.literal('status') }),
   z.object({ command: z.literal('seal') }),
   z.object({ command: z.literal('unseal'), share: z.string().min(1).max(1024) }),
+  z.object({ command: z.literal('run_key_job'), jobId: z.string().regex(/^kj_[0-9a-z]{26}$/) }),
 ]);
 export type ControlRequest = z.infer<typeof request>;
 export type ControlReply =
@@ -27,6 +28,8 @@ export interface ControlHandlers {
   status(): UnsealProgress;
   seal(): Promise<void>;
   submitShare(share: string): Promise<UnsealProgress>;
+  /** Starts (or resumes) a key job in the server, in the background, with the server's throttle. */
+  runKeyJob(jobId: string): Promise<void>;
 }
 
 export async function listenControlSocket(dataDir: string, handlers: ControlHandlers): Promise<net.Server> {
@@ -63,6 +66,7 @@ async function answer(line: string, handlers: ControlHandlers): Promise<ControlR
     const req = parsed.data;
     if (req.command === 'seal') await handlers.seal();
     if (req.command === 'unseal') return { ok: true, status: await handlers.submitShare(req.share) };
+    if (req.command === 'run_key_job') await handlers.runKeyJob(req.jobId);
     return { ok: true, status: handlers.status() };
   } catch (error) {
     if (error instanceof AppError) return { ok: false, code: error.code, message: error.message };

@@ -31,13 +31,14 @@ export function createVault(deps: { keyring: Pick<Keyring, 'indexKey'> }) {
       return open(key, ciphertext, adOf(field)).toString('utf8');
     },
 
-    /** Blind index of an already-normalised value, truncated to `bits`. */
+    /** Blind index of an already-normalised value, truncated to `bits`, under `index` key `version`. */
     async index(
       ref: Omit<FieldRef, 'rowId'> & { readonly index: string },
       normalized: string,
       bits: number,
+      version: number,
     ): Promise<number> {
-      const key = await deps.keyring.indexKey(ref.tenantId, ref.table, ref.column, ref.index);
+      const key = await deps.keyring.indexKey(ref.tenantId, ref.table, ref.column, ref.index, version);
       return blindIndex(key, normalized, bits);
     },
   };

@@ -10,6 +10,7 @@ import { MessageBubble } from './message-bubble.tsx';
 import { ReplyBox } from './reply-box.tsx';
 import { WindowCountdown } from './window-countdown.tsx';
 import { ErrorAlert } from './error-alert.tsx';
+import { SecureLinkButton } from './restricted.tsx';
 
 /** One conversation: header with the window and assignment, the messages, the reply box; the customer beside. */
 export function ConversationView(props: { id: string; messagesVersion: number; onChanged: () => void }) {
@@ -74,10 +75,11 @@ export function ConversationView(props: { id: string; messagesVersion: number; o
         {detail && !detail.canRead && <p className="notice">{t('thread.cannotRead')}</p>}
         <ol className="messages" aria-live="polite" data-testid="messages">
           {messages?.map((m) => (
-            <MessageBubble key={m.id} message={m} />
+            <MessageBubble key={m.id} message={m} conversationId={id} />
           ))}
         </ol>
         <div ref={bottom} />
+        {detail?.canSend && <SecureLinkButton conversationId={id} onSent={() => void loadMessages()} />}
         {detail?.canSend && (
           <ReplyBox
             conversationId={id}

@@ -5,6 +5,7 @@ import { download } from '../lib/api.ts';
 import type { MessageView } from '../lib/types.ts';
 import { errorKey } from './errors.ts';
 import { ErrorAlert } from './error-alert.tsx';
+import { RestrictedPart } from './restricted.tsx';
 
 const STATUS: Record<string, { mark: string; label: MessageKey; className?: string }> = {
   queued: { mark: '🕓', label: 'status.queued' },
@@ -20,7 +21,13 @@ const STATUS: Record<string, { mark: string; label: MessageKey; className?: stri
 };
 
 /** One message of any type; media downloads go through the authorised, audited API. */
-export function MessageBubble({ message: m }: { message: MessageView }) {
+export function MessageBubble({
+  message: m,
+  conversationId,
+}: {
+  message: MessageView;
+  conversationId?: string;
+}) {
   const { t, dateTime, bytes } = useI18n();
   const [error, setError] = useState<MessageKey | null>(null);
   const status = m.direction === 'outbound' ? STATUS[m.status] : undefined;
@@ -76,6 +83,10 @@ export function MessageBubble({ message: m }: { message: MessageView }) {
           <span className="muted">{t('message.template')}</span> {m.template.name} ({m.template.language})
         </p>
       )}
+      {m.type === 'secure_form' && <p className="muted">{t('restricted.secureForm')}</p>}
+      {m.restricted && conversationId && (
+        <RestrictedPart conversationId={conversationId} messageId={m.id} kinds={m.restricted} />
+      )}
       {!KNOWN.has(m.type) && <p className="muted">{t('message.unsupported')}</p>}
       <p className="stamp">
         <time dateTime={m.sentAt}>{dateTime(m.sentAt)}</time>
@@ -104,6 +115,7 @@ const KNOWN = new Set([
   'reaction',
   'contacts',
   'template',
+  'secure_form',
 ]);
 
 function mediaKind(type: string): 'image' | 'video' | 'audio' | 'document' | 'sticker' {

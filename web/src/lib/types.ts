@@ -45,6 +45,8 @@ export interface MessageView {
   reaction?: string | null;
   contacts?: string[];
   template?: { name: string; language: string };
+  /** Kinds cut out into the restricted field (or the secure form's template). */
+  restricted?: string[];
 }
 
 export interface TemplateSummary {

@@ -5,8 +5,8 @@ import type { MessageKey } from '../i18n/en.ts';
 import { api } from '../lib/api.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
 
-/** Purposes an admin may rotate here (`index` needs a re-index job; the root key is rotated from the CLI). */
-const ROTATABLE = ['data', 'restricted', 'audit', 'collect'];
+/** Purposes an admin may rotate here (the root key is rotated from the CLI, with shares). */
+const ROTATABLE = ['data', 'index', 'restricted', 'audit', 'collect'];
 const POLL_MS = 1_000;
 
 interface KeyVersion {
@@ -98,7 +98,7 @@ export function KeysPage() {
         if (r.jobId)
           setJob({
             id: r.jobId,
-            kind: 'rewrap',
+            kind: purpose === 'index' ? 'reindex' : 'rewrap',
             purpose,
             targetVersion: r.version,
             phase: '',

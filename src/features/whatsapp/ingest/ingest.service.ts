@@ -10,6 +10,11 @@ import * as repo from '../../messages/messages.repository.ts';
 import { newOutboxRow } from '../../outbox/outbox-row.ts';
 import { wamidKey as hashWamid } from '../../messages/wamid.ts';
 import type { Tenant } from '../../tenants/tenants.service.ts';
+import type { ConsentLedger } from '../../consent/consent.service.ts';
+import type { ConsentSignals } from '../../consent/signals.ts';
+import type { IngestEvents } from '../../vendor-webhooks/webhooks.service.ts';
+import { restrictMessage } from '../../dlp/restricted-field.ts';
+import type { CampaignEvents } from '../../campaigns/campaign-events.ts';
 import {
   messagesValue,
   userPreferencesValue,
@@ -44,6 +49,12 @@ export function createIngestService(deps: {
   keyring: Pick<Keyring, 'indexKey' | 'tenantKey'>;
   upsertContact: ContactUpserter;
   clock: Clock;
+  consent: Pick<ConsentLedger, 'record'>;
+  consentSignals: Pick<ConsentSignals, 'onInbound'>;
+  /** Outbound vendor webhooks: enqueued in this transaction (a cached no-op without subscribers). */
+  vendorEvents?: IngestEvents;
+  /** Campaign statuses, template and quality updates (campaigns/); a no-op for other items. */
+  campaignEvents?: Pick<CampaignEvents, 'status' | 'field'>;
 }) {
   const { keyring, clock } = deps;
 
@@ -95,7 +106,8 @@ export function createIngestService(deps: {
       direction: 'inbound',
       type: m.type,
       wamid_key: await wamidKey(tenant, m.id),
-      content_ct: sealContent(key, tenant, id, m),
+      // Cards, IDs, IBANs… are cut out of the body into a doubly sealed `restricted` field (dlp/).
+      content_ct: sealContent(key, tenant, id, await restrictMessage(keyring, tenant.id, id, key, m)),
       status: 'received',
       error_code: null,
       sent_at: sentAt.toISOString(),
@@ -108,6 +120,17 @@ export function createIngestService(deps: {
     const media = MEDIA_TYPES.has(m.type) ? (m[m.type] as { id?: unknown } | undefined) : undefined;
     if (media && typeof media.id === 'string' && MEDIA_ID.test(media.id))
       await enqueueMediaFetch(trx, tenant, channel, id, contactId, m.type, media);
+    await deps.consentSignals.onInbound(trx, {
+      tenant,
+      channelId: channel.id,
+      contactId,
+      key,
+      conversationId,
+      messageId: id,
+      message: m,
+      sentAt,
+    });
+    await deps.vendorEvents?.messageStored(trx, tenant.id, { contactId, conversationId, messageId: id });
     return 'stored' as const;
   }
 
@@ -167,22 +190,17 @@ export function createIngestService(deps: {
         waId: p.wa_id,
         profileName: name,
       });
-      const id = newId('ce');
-      await repo.insertConsentEvent(trx, {
-        id,
-        tenant_id: tenant.id,
-        contact_id: contactId,
+      await deps.consent.record(trx, {
+        tenantId: tenant.id,
+        contactId,
         purpose: 'marketing',
         event: p.value === 'stop' ? 'opt_out' : 'opt_in',
         source: 'user_preferences',
-        evidence_ct: seal(
-          key,
-          Buffer.from(JSON.stringify(p)),
-          associatedData(tenant.id, 'consent_events', 'evidence', id),
-        ),
-        at: new Date(p.timestamp * 1000).toISOString(),
-        created_at: clock.now().toISOString(),
+        evidence: p,
+        key,
+        at: new Date(p.timestamp * 1000),
       });
+      if (p.value === 'stop') await deps.vendorEvents?.optedOut(trx, tenant.id, { contactId });
       stats.preferences++;
     }
   }
@@ -229,6 +247,7 @@ export function createIngestService(deps: {
             }
             for (const s of value.statuses ?? []) {
               await storeStatus(trx, tenant, s);
+              await deps.campaignEvents?.status(trx, tenant.id, s);
               stats.statuses++;
             }
             for (const e of value.errors ?? []) {
@@ -239,6 +258,7 @@ export function createIngestService(deps: {
             await storePreferences(trx, tenant, parseInput(userPreferencesValue, change.value), stats);
           } else {
             await storeChannelEvent(trx, tenant, channel, `field:${change.field}`, null, change.value);
+            await deps.campaignEvents?.field(trx, tenant.id, channel.id, change.field, change.value);
             stats.other++;
           }
         }

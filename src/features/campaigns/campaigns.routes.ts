@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ID_PATTERN } from '../../lib/ids.ts';
+import { parseInput } from '../../lib/validation.ts';
+import type { Access } from '../access/access.service.ts';
+import { enforceWorkspace } from '../consent/workspace-guard.ts';
+import { segmentDefinition } from './campaigns.schema.ts';
+import type { CampaignFeature } from './index.ts';
+
+const idParams = z.object({ id: z.string().regex(ID_PATTERN) }).strict();
+const commandParams = idParams.extend({ command: z.enum(['start', 'pause', 'resume', 'cancel']) }).strict();
+const syncBody = z.object({ channelId: z.string().regex(ID_PATTERN) }).strict();
+const previewBody = z.object({ definition: segmentDefinition }).strict();
+
+/**
+ * Campaign API. Marketers (`manageCampaigns`) build and run campaigns; `readSegments` sees templates,
+ * segments and counts. No answer ever lists a recipient: counts only.
+ */
+export function campaignRoutes(
+  app: FastifyInstance,
+  deps: { access: Pick<Access, 'session'>; campaigns: CampaignFeature },
+): void {
+  const { templates, segments, campaigns } = deps.campaigns;
+  const manage = (request: Parameters<typeof enforceWorkspace>[1]) =>
+    enforceWorkspace(deps.access, request, 'manageCampaigns');
+  const read = (request: Parameters<typeof enforceWorkspace>[1]) =>
+    enforceWorkspace(deps.access, request, 'readSegments');
+
+  app.get('/api/v1/campaign-templates', async (request) => {
+    const s = await read(request);
+    return { data: await templates.list(s.actor.tenantId) };
+  });
+  app.post('/api/v1/campaign-templates/sync', async (request) => {
+    const s = await manage(request);
+    const { channelId } = parseInput(syncBody, request.body);
+    return { synced: await templates.sync(s.actor.tenantId, channelId) };
+  });
+
+  app.get('/api/v1/segments', async (request) => {
+    const s = await read(request);
+    return { data: await segments.list(s.actor.tenantId) };
+  });
+  app.post('/api/v1/segments', async (request, reply) => {
+    const s = await manage(request);
+    return reply.status(201).send(await segments.save(s.actor.tenantId, request.body, s.auditActor.id));
+  });
+  app.post('/api/v1/segments/preview', async (request) => {
+    const s = await read(request);
+    const { definition } = parseInput(previewBody, request.body);
+    return { count: await segments.count(s.actor.tenantId, definition) };
+  });
+
+  app.get('/api/v1/campaigns', async (request) => {
+    const s = await manage(request);
+    return { data: await campaigns.list(s.actor.tenantId) };
+  });
+  app.post('/api/v1/campaigns', async (request, reply) => {
+    const s = await manage(request);
+    return reply.status(201).send(await campaigns.create(s.actor.tenantId, request.body, s.auditActor));
+  });
+  app.post('/api/v1/campaigns/preview', async (request) => {
+    const s = await manage(request);
+    return campaigns.preview(s.actor.tenantId, request.body);
+  });
+  app.get('/api/v1/campaigns/:id', async (request) => {
+    const s = await manage(request);
+    const { id } = parseInput(idParams, request.params);
+    return {
+      ...(await campaigns.get(s.actor.tenantId, id)),
+      results: await campaigns.results(s.actor.tenantId, id),
+    };
+  });
+  app.post('/api/v1/campaigns/:id/:command', async (request) => {
+    const s = await manage(request);
+    const { id, command } = parseInput(commandParams, request.params);
+    return campaigns.command(s.actor.tenantId, id, command, s.auditActor);
+  });
+  app.get('/api/v1/campaign-alerts', async (request) => {
+    const s = await manage(request);
+    return { data: await campaigns.alerts(s.actor.tenantId) };
+  });
+}
