@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ID_PATTERN, newId } from './lib/ids.ts';
 import { mapError } from './http/error-mapper.ts';
+import { DecryptionError } from './lib/errors.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { accessRoutes } from './features/access/access.routes.ts';
 import { incidentRoutes } from './features/incidents/incidents.routes.ts';
@@ -60,7 +61,15 @@ export function buildApp(runtime: Runtime): FastifyInstance {
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
-  app.setErrorHandler(mapError);
+  app.setErrorHandler((error, request, reply) => {
+    // A ciphertext that fails to open was moved or tampered with: detection hears of it (issue 10).
+    if (error instanceof DecryptionError && request.actor) {
+      runtime.detection
+        .recordDecryptFailure(request.actor.tenantId, { type: 'request', id: request.id })
+        .catch((failure: unknown) => logger.error({ err: failure }, 'could not record a decryption failure'));
+    }
+    mapError(error as Error, request, reply);
+  });
   app.setNotFoundHandler((request, reply) => {
     void reply
       .status(404)

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { openArchive } from '../src/features/dsr/export-archive.ts';
 import { testOperator, testReveal } from './support/actors.ts';
 import { asStaff, startAccessFixture, type AccessFixture, type TestStaff } from './support/access.ts';
@@ -159,6 +160,9 @@ for (const target of databaseTargets()) {
 
     test('erasure: the key goes at once, the rows follow, a tombstone and the audit entry stay', async () => {
       const r = await request('erasure', f.ids[2]!);
+      // A row of another feature that points at the customer (campaign segments' country).
+      await sql`insert into contact_countries (contact_id, tenant_id, country)
+        values (${f.ids[2]!}, ${f.acme.id}, 'DE')`.execute(f.t.runtime.database.db);
       const res = await asStaff(f.app, admin).post(`/api/v1/dsr/requests/${r.id}/execute`, reason);
       assert.equal(res.statusCode, 200, res.body);
       assert.ok(json<{ keyDestroyedMs: number }>(res).keyDestroyedMs < 5000);
@@ -170,6 +174,9 @@ for (const target of databaseTargets()) {
         .where('id', '=', f.ids[2]!)
         .execute();
       assert.deepEqual(rows, []);
+      const linked = await sql<{ n: number }>`select count(*) as n from contact_countries
+        where contact_id = ${f.ids[2]!}`.execute(f.t.runtime.database.db);
+      assert.equal(Number(linked.rows[0]!.n), 0);
       assert.equal((await f.auditOf({ action: 'key_destroy', targetId: f.ids[2]! })).length, 1);
       const again = await asStaff(f.app, admin).post(`/api/v1/dsr/requests/${r.id}/execute`, reason);
       assert.equal(again.statusCode, 409);

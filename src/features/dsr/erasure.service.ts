@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { sql } from 'kysely';
 import path from 'node:path';
 import type { Clock } from '../../lib/clock.ts';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
@@ -10,6 +11,9 @@ import type { Keyring } from '../keys/keyring.ts';
 import type { ShredStore } from './shred-store.ts';
 
 const PURGE_BATCH = 500;
+
+/** Tables of other features whose rows name an erased customer and go with the customer's rows. */
+const LINKED_TABLES = ['collect_links', 'contact_countries', 'campaign_recipients'] as const;
 
 export interface ErasureOutcome {
   readonly tombstoneId: string;
@@ -181,6 +185,13 @@ export function createErasure(deps: {
       await trx.deleteFrom('consent_events').where('contact_id', '=', contactId).execute();
       await trx.deleteFrom('consent_state').where('contact_id', '=', contactId).execute();
       await trx.deleteFrom('contact_keys').where('contact_id', '=', contactId).execute();
+      // Other features' rows that only point at the customer (no personal data, but a link to them).
+      // Incident records keep theirs: they are the breach documentation the law requires.
+      for (const table of LINKED_TABLES) {
+        await sql`delete from ${sql.table(table)} where tenant_id = ${tenantId} and contact_id = ${contactId}`.execute(
+          trx,
+        );
+      }
       await trx
         .deleteFrom('contacts')
         .where('id', '=', contactId)
