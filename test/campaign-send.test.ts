@@ -112,7 +112,7 @@ for (const target of databaseTargets()) {
 
     test('an opted-out customer in the segment receives nothing, and an opt-out mid-campaign stops a queued message', async () => {
       const members = w.people.filter((_, i) => i % 2 === 1).slice(0, 8);
-      const [early, late] = [members[0]!, members[7]!];
+      const early = members[0]!;
       await w.t.runtime.consent.importEvents(
         w.tenant.id,
         [
@@ -135,7 +135,7 @@ for (const target of databaseTargets()) {
           members.map((m) => m.contactId),
         )
         .execute();
-      const id = await run(summerSale(w, { segment: tagged('wave1'), ratePerSecond: 4 }));
+      const id = await run(summerSale(w, { segment: tagged('wave1'), ratePerSecond: 2 }));
       assert.equal(
         await statusOf(id, early.contactId),
         undefined,
@@ -143,7 +143,11 @@ for (const target of databaseTargets()) {
       );
       await sender().tick();
       await sender().settle();
-      assert.equal(await statusOf(id, late.contactId), 'queued');
+      // Mid-campaign: some messages went out, others wait their turn; the last one waiting opts out.
+      const waiting = [];
+      for (const m of members.slice(1)) if ((await statusOf(id, m.contactId)) === 'queued') waiting.push(m);
+      assert.ok(waiting.length > 0 && waiting.length < 7, `${waiting.length} of 7 still queued`);
+      const late = waiting.at(-1)!;
       await w.emulator.deliver('user_preferences', { customer: late.customer, value: 'stop' });
       await w.emulator.flush();
       await sender().drain();
@@ -151,15 +155,13 @@ for (const target of databaseTargets()) {
       assert.equal(got.get(early.customer.index) ?? 0, 0);
       assert.equal(got.get(late.customer.index) ?? 0, 0);
       assert.equal(await statusOf(id, late.contactId), 'opted_out');
-      for (const m of members.slice(1, 7)) assert.equal(got.get(m.customer.index), 1);
+      for (const m of members.slice(1).filter((m) => m !== late)) assert.equal(got.get(m.customer.index), 1);
       const results = await campaigns().results(w.tenant.id, id);
       assert.deepEqual([results.status, results.sent, results.optedOut], ['done', 6, 1]);
-      const named = w.emulator.sent().find((s) => s.customerIndex === members[1]!.customer.index)!;
+      const reached = members.slice(1).find((m) => m !== late)!;
+      const named = w.emulator.sent().find((s) => s.customerIndex === reached.customer.index)!;
       const body = JSON.stringify(named.request);
-      assert.ok(
-        body.includes(members[1]!.customer.profileName.split(/\s+/)[0]!),
-        'personalised at send time',
-      );
+      assert.ok(body.includes(reached.customer.profileName.split(/\s+/)[0]!), 'personalised at send time');
     });
 
     test('quiet hours hold in the recipient’s local time, and the daily cap holds', async () => {

@@ -189,7 +189,7 @@ export function createCampaignSender(deps: {
   }
 
   /** One round over every running campaign; returns how many rows were claimed. */
-  async function tick(): Promise<{ claimed: number; wait: number }> {
+  async function tick(): Promise<{ claimed: number; wait: number; paced: boolean }> {
     const now = deps.clock.now();
     const nowIso = now.toISOString();
     const since = new Date(now.getTime() - DAY).toISOString();
@@ -217,6 +217,8 @@ export function createCampaignSender(deps: {
       .execute();
     let claimed = 0;
     let wait = 250;
+    // Some campaign has rows waiting only for the pacer (at low rates its wait exceeds the idle 250 ms).
+    let paced = false;
     for (const c of campaigns) {
       // Only a template that is missing or no longer APPROVED pauses the campaign; other errors propagate.
       const template = await deps.templates
@@ -235,7 +237,10 @@ export function createCampaignSender(deps: {
       }
       const left = await allowance(c, nowIso, since);
       const got = left > 0 ? await claim(c, Math.min(left, 500)) : { rows: [], slots: [], wait: 0 };
-      if (got.wait > 0) wait = Math.min(wait, got.wait);
+      if (got.wait > 0) {
+        wait = Math.min(wait, got.wait);
+        paced = true;
+      }
       claimed += got.rows.length;
       got.rows.forEach((row, i) => {
         const p = (async () => {
@@ -252,7 +257,7 @@ export function createCampaignSender(deps: {
       if (got.rows.length === 0 && got.wait === 0) await finishIfDone(c.id, nowIso);
       else if (got.rows.length > 0) wait = 0;
     }
-    return { claimed, wait };
+    return { claimed, wait, paced };
   }
 
   async function finishIfDone(campaignId: string, nowIso: string): Promise<void> {
@@ -298,13 +303,13 @@ export function createCampaignSender(deps: {
     async drain(maxMs = 60_000): Promise<void> {
       const end = realNow() + maxMs;
       while (realNow() < end) {
-        const { claimed, wait } = await tick();
+        const { claimed, wait, paced } = await tick();
         if (claimed > 0) {
           if (wait > 0) await sleep(wait);
           continue;
         }
         await settle();
-        if (wait < 250) {
+        if (wait < 250 || paced) {
           await sleep(Math.max(1, wait));
           continue;
         }
@@ -320,7 +325,7 @@ export function createCampaignSender(deps: {
         running = tick()
           .catch((error: unknown) => {
             deps.logger.error({ err: error }, 'campaigns: tick failed');
-            return { claimed: 0, wait: 1000 };
+            return { claimed: 0, wait: 1000, paced: false };
           })
           .then((r) => {
             if (timer)
