@@ -4,7 +4,7 @@ import { KeyCache } from './key-cache.ts';
 
 const key = (fill: number) => ({ id: 1, key: Buffer.alloc(32, fill) });
 
-test('the cache keeps at most its capacity and zeroes what it evicts, least recently used first', () => {
+test('the cache keeps at most its capacity, evicting the least recently used first', () => {
   const cache = new KeyCache<{ id: number; key: Buffer }>(2);
   const a = key(1);
   const b = key(2);
@@ -15,8 +15,25 @@ test('the cache keeps at most its capacity and zeroes what it evicts, least rece
   cache.set('c', c);
   assert.equal(cache.size, 2);
   assert.equal(cache.get('b'), undefined);
-  assert.ok(b.key.every((x) => x === 0));
+  // Evicted, not zeroed: a request that took `b` before the eviction may still be using it.
+  assert.ok(b.key.every((x) => x === 2));
   assert.ok(a.key.every((x) => x === 1));
+});
+
+test('replacing an entry leaves the buffer another caller still holds intact', () => {
+  const cache = new KeyCache<{ id: number; key: Buffer }>(4);
+  const first = key(5);
+  cache.set('k', first);
+  cache.set('k', key(5));
+  assert.ok(first.key.every((x) => x === 5));
+});
+
+test('deleting a key (destroyed) zeroes it', () => {
+  const cache = new KeyCache<{ id: number; key: Buffer }>(4);
+  const k = key(9);
+  cache.set('k', k);
+  cache.delete('k');
+  assert.ok(k.key.every((x) => x === 0));
 });
 
 test('clearing zeroes every key', () => {

@@ -1,6 +1,9 @@
 /**
- * A bounded LRU of unwrapped key material. Evicted and cleared buffers are zeroed, so a sealed
- * process keeps no key bytes reachable from the cache.
+ * A bounded LRU of unwrapped key material. `clear` (on seal) and `delete` (a key destroyed) zero the
+ * buffers, so a sealed process keeps no key bytes reachable from the cache. Replaced and evicted
+ * entries are only dropped, never zeroed: a concurrent caller may still be using that very buffer
+ * (two requests unwrapping the same key at once), and zeroing it under them would make them encrypt
+ * under an all-zero key or derive wrong blind-index keys.
  */
 export class KeyCache<V extends { key: Buffer } | Buffer> {
   private readonly entries = new Map<string, V>();
@@ -17,14 +20,10 @@ export class KeyCache<V extends { key: Buffer } | Buffer> {
   }
 
   set(id: string, value: V): void {
-    const previous = this.entries.get(id);
-    if (previous !== undefined && previous !== value) zero(previous);
     this.entries.delete(id);
     this.entries.set(id, value);
     while (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value as string;
-      zero(this.entries.get(oldest) as V);
-      this.entries.delete(oldest);
+      this.entries.delete(this.entries.keys().next().value as string);
     }
   }
 

@@ -3,6 +3,7 @@ import { associatedData, keyVersionOf, open, seal, type AeadKey } from '../../li
 import { hkdf } from '../../lib/crypto/hkdf.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { KeyNotFoundError, SealedError } from '../../lib/errors.ts';
+import { singleFlight } from '../../lib/single-flight.ts';
 import type { Db } from '../../db/database.ts';
 import { createAuditKeys } from './audit-keys.ts';
 import { KeyCache } from './key-cache.ts';
@@ -58,6 +59,8 @@ export function createKeyring(deps: KeyringDeps) {
   const activeVersions = new Map<string, { version: number; min: number; at: number }>();
   const usage = new Map<string, number>();
   const indexLookups = new Map<string, { active: number; lookup: readonly number[]; at: number }>();
+  const refreshVersion = singleFlight<{ version: number; min: number; at: number }>();
+  const refreshLookup = singleFlight<{ active: number; lookup: readonly number[]; at: number }>();
   const auditKeys = createAuditKeys({ db, provider, ad: tenantKeyAd });
 
   function assertUnsealed(): void {
@@ -67,15 +70,16 @@ export function createKeyring(deps: KeyringDeps) {
   async function versionState(tenantId: string, purpose: string) {
     const id = `${tenantId}:${purpose}`;
     const now = Date.now();
-    let state = activeVersions.get(id);
-    if (state === undefined || now - state.at > ACTIVE_VERSION_TTL_MS) {
+    const state = activeVersions.get(id);
+    if (state !== undefined && now - state.at <= ACTIVE_VERSION_TTL_MS) return state;
+    return refreshVersion(id, async () => {
       const version = await repo.findActiveTenantKeyVersion(db, tenantId, purpose);
       if (version === undefined) throw new KeyNotFoundError(0);
       const policy = await findPolicy(db, tenantId, purpose);
-      state = { version, min: policy?.min_decryption_version ?? 1, at: now };
-      activeVersions.set(id, state);
-    }
-    return state;
+      const fresh = { version, min: policy?.min_decryption_version ?? 1, at: now };
+      activeVersions.set(id, fresh);
+      return fresh;
+    });
   }
 
   /** A symmetric tenant key; the active version when `version` is omitted. */
@@ -207,22 +211,24 @@ export function createKeyring(deps: KeyringDeps) {
       const cached = indexLookups.get(tenantId);
       if (cached && cached.active === state.version && Date.now() - cached.at <= ACTIVE_VERSION_TTL_MS)
         return cached;
-      const reindexing = await db
-        .selectFrom('key_jobs')
-        .select('id')
-        .where('tenant_id', '=', tenantId)
-        .where('kind', '=', 'reindex')
-        .where('status', '=', 'running')
-        .executeTakeFirst();
-      const lookup = reindexing
-        ? (await repo.listTenantKeys(db, tenantId, 'index'))
-            .filter((v) => v.status !== 'destroyed' && v.version >= state.min)
-            .map((v) => v.version)
-            .sort((a, b) => (a === state.version ? -1 : b === state.version ? 1 : b - a))
-        : [state.version];
-      const next = { active: state.version, lookup, at: Date.now() };
-      indexLookups.set(tenantId, next);
-      return next;
+      return refreshLookup(`${tenantId}:${state.version}`, async () => {
+        const reindexing = await db
+          .selectFrom('key_jobs')
+          .select('id')
+          .where('tenant_id', '=', tenantId)
+          .where('kind', '=', 'reindex')
+          .where('status', '=', 'running')
+          .executeTakeFirst();
+        const lookup = reindexing
+          ? (await repo.listTenantKeys(db, tenantId, 'index'))
+              .filter((v) => v.status !== 'destroyed' && v.version >= state.min)
+              .map((v) => v.version)
+              .sort((a, b) => (a === state.version ? -1 : b === state.version ? 1 : b - a))
+          : [state.version];
+        const next = { active: state.version, lookup, at: Date.now() };
+        indexLookups.set(tenantId, next);
+        return next;
+      });
     },
 
     /** A fresh data key for a new customer: the key for immediate use and its wrapped form to store. */

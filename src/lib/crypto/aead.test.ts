@@ -176,3 +176,7 @@ test('seal rejects keys that are not 32 bytes or whose id is not a u32', () => {
   assert.throws(() => seal({ id: -1, key: key.key }, phone, ad), RangeError);
   assert.throws(() => seal({ id: 2 ** 32, key: key.key }, phone, ad), RangeError);
 });
+
+test('a wiped (all-zero) key never encrypts: a request racing a seal fails instead', () => {
+  assert.throws(() => seal({ id: 1, key: Buffer.alloc(32) }, Buffer.from('x'), Buffer.alloc(0)), /sealed/);
+});

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { DecryptionError } from '../errors.ts';
+import { DecryptionError, SealedError } from '../errors.ts';
 
 /** First byte of every AEAD ciphertext; bump it when the layout changes. */
 export const AEAD_FORMAT_VERSION = 0x01;
@@ -46,6 +46,11 @@ function takeNonce(out: Buffer, at: number): void {
 }
 
 /** Throws a RangeError unless `key` is a 32-byte key with a u32 version id. */
+function isWiped(key: Buffer): boolean {
+  for (let i = 0; i < key.length; i++) if (key[i] !== 0) return false;
+  return true;
+}
+
 export function assertAeadKey(key: AeadKey): void {
   if (key.key.length !== KEY_BYTES) throw new RangeError(`AES-256 key must be ${KEY_BYTES} bytes`);
   if (!Number.isInteger(key.id) || key.id < 0 || key.id > 0xffffffff) {
@@ -79,6 +84,8 @@ export function associatedData(tenant: string, table: string, column: string, ro
  */
 export function seal(key: AeadKey, plaintext: Uint8Array, ad: Uint8Array): Buffer {
   assertAeadKey(key);
+  // A key zeroed on seal (or destruction) while a request still held it must never encrypt.
+  if (isWiped(key.key)) throw new SealedError();
   const out = Buffer.allocUnsafe(AEAD_OVERHEAD + plaintext.length);
   out[0] = AEAD_FORMAT_VERSION;
   out.writeUInt32BE(key.id, 1);
