@@ -3,6 +3,7 @@ import { ID_PATTERN, newId } from './lib/ids.ts';
 import { mapError } from './http/error-mapper.ts';
 import { DecryptionError } from './lib/errors.ts';
 import { openApiDocument } from './http/openapi.ts';
+import { installRouteSecurity, secure } from './http/route-security.ts';
 import { accessRoutes } from './features/access/access.routes.ts';
 import { incidentRoutes } from './features/incidents/incidents.routes.ts';
 import { tenantResource } from './features/access/entities.ts';
@@ -33,7 +34,9 @@ import { createVendorApi } from './features/vendor-api/vendor-api.service.ts';
 import { createCollectKeys } from './features/collect/collect-keys.ts';
 import { collectRoutes } from './features/collect/collect.routes.ts';
 import { createCollectService } from './features/collect/collect.service.ts';
+import { createCollectLimiter } from './features/collect/rate-limit.ts';
 import { dlpRoutes } from './features/dlp/dlp.routes.ts';
+import { dlpSettingsRoutes } from './features/dlp/dlp-settings.routes.ts';
 import { createRestrictedReveal } from './features/dlp/restricted.service.ts';
 import { createMetrics } from './features/metrics/metrics.ts';
 import { metricsRoutes } from './features/metrics/metrics.routes.ts';
@@ -58,6 +61,8 @@ export function buildApp(runtime: Runtime): FastifyInstance {
       return typeof incoming === 'string' && ID_PATTERN.test(incoming) ? incoming : newId('rq');
     },
   });
+  // Every route must declare its authentication and authorisation (`config.security`), or startup fails.
+  installRouteSecurity(app);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -90,6 +95,8 @@ export function buildApp(runtime: Runtime): FastifyInstance {
     tenants: runtime.tenants,
     publicUrl: runtime.config.publicUrl,
   });
+  // After authentication: audit entries written in a signed-in request carry its session's public id.
+  runtime.audit.requestScope.register(app, (request) => request.actor?.sessionId);
   systemRoutes(app, runtime);
   accessRoutes(app, { access: runtime.access, tenants: runtime.tenants });
   incidentRoutes(app, { access: runtime.access, incidents: runtime.incidents, detection: runtime.detection });
@@ -174,7 +181,11 @@ export function buildApp(runtime: Runtime): FastifyInstance {
   });
   registerPrivacy(app, runtime);
   campaignRoutes(app, { access: runtime.access, campaigns: runtime.campaigns });
-  app.get('/api/openapi.json', () => openApiDocument);
+  app.get(
+    '/api/openapi.json',
+    secure.by('public', 'the published API description; no data'),
+    () => openApiDocument,
+  );
   consoleRoutes(app, { dir: CONSOLE_DIST });
   return app;
 }
@@ -201,6 +212,7 @@ function registerConsoleApi(app: FastifyInstance, runtime: Runtime): void {
       messaging: runtime.messaging,
       channels: runtime.channels,
       graph: runtime.graph,
+      dlp: runtime.dlpSettings,
     }),
     search: createInboxSearch({
       db,
@@ -221,7 +233,12 @@ function registerConsoleApi(app: FastifyInstance, runtime: Runtime): void {
     clock: runtime.clock,
     publicUrl: runtime.config.publicUrl,
   });
-  collectRoutes(app, { access: runtime.access, tenants: runtime.tenants, collect });
+  collectRoutes(app, {
+    access: runtime.access,
+    tenants: runtime.tenants,
+    collect,
+    limiter: createCollectLimiter({ clock: runtime.clock }),
+  });
   dlpRoutes(app, {
     access: runtime.access,
     tenants: runtime.tenants,
@@ -233,6 +250,7 @@ function registerConsoleApi(app: FastifyInstance, runtime: Runtime): void {
       openCollect: (tenantId, messageId, field) => collect.openSubmitted(tenantId, messageId, field),
     }),
   });
+  dlpSettingsRoutes(app, { access: runtime.access, tenants: runtime.tenants, settings: runtime.dlpSettings });
   teamRoutes(app, {
     access: runtime.access,
     team: createTeam({ db, operators: runtime.operators, auth: runtime.auth, clock: runtime.clock }),

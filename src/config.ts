@@ -58,6 +58,10 @@ const schema = z.object({
   /** Bearer token Prometheus presents at `/metrics`; without one, only loopback clients may scrape. */
   CHATVAULT_METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').max(256).optional(),
   CHATVAULT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Alert and incident e-mail: STARTTLS when offered (`opportunistic`), or refuse plain text (`required`). */
+  CHATVAULT_SMTP_TLS: z.enum(['opportunistic', 'required']).default('opportunistic'),
+  /** PEM file of the CA(s) that sign the SMTP server's certificate (default: the system's roots). */
+  CHATVAULT_SMTP_CA_FILE: z.string().min(1).max(4096).optional(),
 });
 
 export interface Config {
@@ -79,6 +83,8 @@ export interface Config {
   readonly sendRate: number;
   readonly logLevel: z.infer<typeof schema>['CHATVAULT_LOG_LEVEL'];
   readonly metricsToken: string | undefined;
+  /** Outgoing mail (alerts, incident e-mail): TLS mode and the CA file that verifies the server. */
+  readonly smtp: { readonly tls: 'opportunistic' | 'required'; readonly caFile: string | undefined };
 }
 
 interface Pkcs11Config {
@@ -148,6 +154,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sendRate: e.CHATVAULT_SEND_RATE,
     logLevel: e.CHATVAULT_LOG_LEVEL,
     metricsToken: e.CHATVAULT_METRICS_TOKEN,
+    smtp: {
+      tls: e.CHATVAULT_SMTP_TLS,
+      caFile: e.CHATVAULT_SMTP_CA_FILE === undefined ? undefined : path.resolve(e.CHATVAULT_SMTP_CA_FILE),
+    },
   });
 }
 

@@ -35,6 +35,7 @@ import { createGraphClient } from './features/whatsapp/graph/graph-client.ts';
 import { createDetection } from './features/detection/detection.service.ts';
 import { createDetectionSettings } from './features/detection/settings.service.ts';
 import { createIncidents } from './features/incidents/incidents.service.ts';
+import { createMailer, readCaFile } from './features/detection/smtp.ts';
 import { createVendorService } from './features/vendors/vendors.service.ts';
 import { createApiKeyService } from './features/api-keys/api-keys.service.ts';
 import { createVendorWebhooks } from './features/vendor-webhooks/webhooks.service.ts';
@@ -46,6 +47,8 @@ import { createSubjectExport } from './features/dsr/export.service.ts';
 import { createLegalHolds } from './features/retention/legal-holds.ts';
 import { createRetention } from './features/retention/retention.service.ts';
 import { createPrivacyWorker } from './features/retention/privacy-worker.ts';
+import { createCollectLinkSweep } from './features/collect/link-sweep.ts';
+import { createDlpSettings } from './features/dlp/dlp-settings.ts';
 import { createConsentSignals } from './features/consent/signals.ts';
 import { createTemplateCategories } from './features/consent/template-categories.ts';
 import { createCampaignFeature, lazyCampaignEvents } from './features/campaigns/index.ts';
@@ -108,8 +111,10 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
   const vendors = createVendorService({ db, keyring, audit, ...deps });
   const apiKeys = createApiKeyService({ db, keyring, vendors, audit, ...deps });
   const vendorWebhooks = createVendorWebhooks({ db, keyring, apiKeys, contacts, tenants, audit, ...deps });
+  const dlpSettings = createDlpSettings({ db, audit, clock: deps.clock });
   const ingest = createIngestService({
     keyring,
+    dlp: dlpSettings,
     upsertContact,
     clock: deps.clock,
     consent,
@@ -173,7 +178,14 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
     clock: deps.clock,
     logger: deps.logger,
   });
-  const privacyWorker = createPrivacyWorker({ db, retention, erasure, dsr, logger: deps.logger });
+  const privacyWorker = createPrivacyWorker({
+    db,
+    retention,
+    erasure,
+    dsr,
+    collectLinks: createCollectLinkSweep({ db, clock: deps.clock }),
+    logger: deps.logger,
+  });
   const messaging = createSendService({
     db,
     reader: database.reader,
@@ -219,7 +231,12 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
 
   // Detection and incident response (issue 10): rules over the audit stream, alerts, incidents.
   const detectionSettings = createDetectionSettings({ db, keyring, vault, clock: deps.clock });
+  const mailer = createMailer({
+    mode: config.smtp.tls,
+    ...(config.smtp.caFile ? { ca: readCaFile(config.smtp.caFile) } : {}),
+  });
   const incidents = createIncidents({
+    mailer,
     db,
     clock: deps.clock,
     logger: deps.logger,
@@ -243,6 +260,7 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
     messaging,
   });
   const detection = createDetection({
+    mailer,
     db,
     clock: deps.clock,
     logger: deps.logger,
@@ -302,6 +320,7 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
     legalHolds,
     dsr,
     privacyWorker,
+    dlpSettings,
     keyLifecycle,
     keyWorker,
     singleton,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
+import { secure } from '../src/http/route-security.ts';
 import type { Tenant } from '../src/features/tenants/tenants.service.ts';
 import { invite } from './support/auth.ts';
 import { freePort, noBrowser, openBrowser, type Browser } from './support/browser.ts';
@@ -26,12 +27,14 @@ for (const target of databaseTargets()) {
       t = await startTestRuntime(target, { env: { CHATVAULT_PUBLIC_URL: publicUrl } });
       acme = await t.runtime.tenants.create({ slug: 'acme', name: 'Acme' });
       app = buildApp(t.runtime);
-      app.get('/test/passkey', (_request, reply) =>
+      app.get('/test/passkey', secure.by('public', 'a test-only probe route'), (_request, reply) =>
         reply
           .type('text/html')
           .send('<!doctype html><title>passkey test</title><script src="/test/passkey.js"></script>'),
       );
-      app.get('/test/passkey.js', (_request, reply) => reply.type('text/javascript').send(PAGE));
+      app.get('/test/passkey.js', secure.by('public', 'a test-only probe route'), (_request, reply) =>
+        reply.type('text/javascript').send(PAGE),
+      );
       await app.listen({ host: '127.0.0.1', port });
       browser = await openBrowser();
       await browser.page.goto(`${publicUrl}/test/passkey`);

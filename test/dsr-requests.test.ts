@@ -139,6 +139,94 @@ for (const target of databaseTargets()) {
       assert.equal(fs.readdirSync(exportDir).length, 0);
     });
 
+    test('access: the archive lists the customer’s campaign sends, breach notices and access log, nobody else’s', async () => {
+      const me = f.ids[3]!;
+      const other = f.ids[1]!;
+      const db = f.t.runtime.database.db;
+      const now = f.clock.now().toISOString();
+      await f.assign(me, agent);
+      await f.assign(other, agent);
+      const reveal = (id: string, reasonText: string) =>
+        asStaff(f.app, agent).post(`/api/v1/contacts/${id}/reveal`, { field: 'email', reason: reasonText });
+      assert.equal((await reveal(me, 'customer asked about parcel 7781')).statusCode, 200);
+      assert.equal((await reveal(other, 'other customer call 5512')).statusCode, 200);
+
+      for (const [id, name, template] of [
+        ['cmp_spring', 'Spring sale', 'spring_promo'],
+        ['cmp_others', 'Winback others', 'winback'],
+      ] as const) {
+        await sql`insert into campaigns (id, tenant_id, channel_id, name, template_name, template_language,
+          parameters, segment, status, rate_per_s, quality_stop_after, created_by, created_at, updated_at)
+          values (${id}, ${f.acme.id}, 'ch_x', ${name}, ${template}, 'en', '{}', '{}', 'completed', 10, 0,
+          ${admin.id}, ${now}, ${now})`.execute(db);
+      }
+      const recipient = (id: string, campaign: string, contact: string, status: string) =>
+        sql`insert into campaign_recipients (id, campaign_id, contact_id, tenant_id, status, next_at,
+          attempts, sent_at, updated_at)
+          values (${id}, ${campaign}, ${contact}, ${f.acme.id}, ${status}, ${now}, 1, ${now}, ${now})`.execute(
+          db,
+        );
+      await recipient('cr_1', 'cmp_spring', me, 'delivered');
+      await recipient('cr_2', 'cmp_spring', other, 'read');
+      await recipient('cr_3', 'cmp_others', other, 'sent');
+      const notice = (id: string, incident: string, contact: string) =>
+        sql`insert into incident_notices (id, tenant_id, incident_id, contact_id, language, channel,
+          message_id, created_at)
+          values (${id}, ${f.acme.id}, ${incident}, ${contact}, 'de', 'other_channel', null, ${now})`.execute(
+          db,
+        );
+      await notice('nt_1', 'inc_mine', me);
+      await notice('nt_2', 'inc_theirs', other);
+      await f.t.runtime.audit.sequence();
+
+      const r = await request('access', me);
+      const done = json<{ downloadUrl: string; passphrase: string }>(
+        await asStaff(f.app, admin).post(`/api/v1/dsr/requests/${r.id}/execute`, reason),
+      );
+      const file = await f.app.inject({ method: 'GET', url: new URL(done.downloadUrl).pathname });
+      assert.equal(file.statusCode, 200);
+      const text = openArchive(file.rawPayload, done.passphrase).toString('utf8');
+      const doc = JSON.parse(text) as {
+        campaignSends: { campaign: string; template: { name: string }; status: string; sentAt: string }[];
+        incidentNotices: { reference: string; language: string; channel: string }[];
+        accessLog: {
+          action: string;
+          by: { type: string; role: string | null; pseudonym: string };
+          fields: string[];
+          via: string | null;
+          reason: string | null;
+        }[];
+      };
+      assert.deepEqual(
+        doc.campaignSends.map((s) => [s.campaign, s.template.name, s.status, s.sentAt]),
+        [['Spring sale', 'spring_promo', 'delivered', now]],
+      );
+      assert.deepEqual(
+        doc.incidentNotices.map((n) => [n.reference, n.language, n.channel]),
+        [['inc_mine', 'de', 'other_channel']],
+      );
+      const reveals = doc.accessLog.filter((e) => e.via === 'reveal');
+      assert.equal(reveals.length, 1, JSON.stringify(doc.accessLog.map((e) => e.action)));
+      const [read] = reveals;
+      assert.deepEqual(read, {
+        ...read,
+        action: 'sensitive_read',
+        fields: ['email'],
+        reason: 'customer asked about parcel 7781',
+        by: { type: 'operator', role: 'agent', pseudonym: read?.by.pseudonym },
+      });
+      assert.match(read?.by.pseudonym ?? '', /^staff-\d+$/);
+      for (const hidden of [
+        agent.id,
+        admin.id,
+        'other customer call 5512',
+        'Winback',
+        'inc_theirs',
+        '127.0.0.1',
+      ])
+        assert.ok(!text.includes(hidden), `the archive leaves out ${hidden}`);
+    });
+
     test('rectification corrects a field, audited without the values', async () => {
       const r = await request('rectification', f.ids[1]!);
       const res = await asStaff(f.app, admin).post(`/api/v1/dsr/requests/${r.id}/execute`, {

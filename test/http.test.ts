@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
+import { secure } from '../src/http/route-security.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 import { databaseTargets } from './support/targets.ts';
 
@@ -13,7 +14,7 @@ for (const target of databaseTargets()) {
     before(async () => {
       t = await startTestRuntime(target);
       app = buildApp(t.runtime);
-      app.get('/probe/crash', () => {
+      app.get('/probe/crash', secure.by('public', 'a test-only probe route'), () => {
         throw new Error('secret detail +8613812345678 must stay inside');
       });
     });

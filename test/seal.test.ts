@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
+import { secure } from '../src/http/route-security.ts';
 import { fakeCustomers } from '../src/features/demo/fake-customers.ts';
 import { localPaths } from '../src/features/keys/local-provider.ts';
 import type { Tenant } from '../src/features/tenants/tenants.service.ts';
@@ -60,6 +61,7 @@ for (const target of databaseTargets()) {
       // A probe route over the real service, standing in for the feature routes built later.
       app.get(
         '/probe/contact',
+        secure.by('public', 'a test-only probe route'),
         async () => (await t.runtime.contacts.getById(tenant, contactId, testReveal)).id,
       );
     });

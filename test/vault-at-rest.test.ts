@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fakeCustomers } from '../src/features/demo/fake-customers.ts';
 import { buildApp } from '../src/app.ts';
+import { secure } from '../src/http/route-security.ts';
 import { maskContact, type Contact } from '../src/features/contacts/contacts.service.ts';
 import type { Tenant } from '../src/features/tenants/tenants.service.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
@@ -69,10 +70,10 @@ for (const target of databaseTargets()) {
 
     test('no phone number, name or e-mail reaches the logs, even through requests and errors', async () => {
       const app = buildApp(t.runtime);
-      app.post('/test/contacts', (request) =>
+      app.post('/test/contacts', secure.by('public', 'a test-only probe route'), (request) =>
         t.runtime.contacts.create(tenant, request.body as never, testOperator),
       );
-      app.post('/test/find', async (request) => {
+      app.post('/test/find', secure.by('public', 'a test-only probe route'), async (request) => {
         const { phone } = request.body as { phone: string };
         return maskedAll(await t.runtime.contacts.findByPhone(tenant, phone, testReveal));
       });

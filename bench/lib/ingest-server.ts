@@ -18,6 +18,7 @@ export interface IngestServer {
   readonly url: string;
   readonly path: string;
   readonly pid: number;
+  readonly dataDir: string;
   /** CPU time (user + system) the server process has used so far, in milliseconds. */
   cpuMs(): number;
   /**
@@ -42,12 +43,16 @@ export interface IngestServerOptions {
   readonly serverNodeArgs?: readonly string[];
   /** Another ChatVault checkout to run (to compare with an earlier version); this one by default. */
   readonly root?: string;
+  /** Use this (empty) data directory and keep it on close (the soak's leak scan reads it); a temp one otherwise. */
+  readonly dataDir?: string;
+  /** Receives everything the server process writes (stdout and stderr); dropped otherwise. */
+  readonly output?: (chunk: Buffer) => void;
 }
 
 export async function startIngestServer(options: IngestServerOptions): Promise<IngestServer> {
   const root = options.root ?? thisCheckout;
   const main = path.join(root, 'src/main.ts');
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatvault-bench-ingest-'));
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'chatvault-bench-ingest-'));
   const port = await freePort();
   const env = {
     ...withoutChatVaultSettings(process.env),
@@ -82,15 +87,19 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
     env,
     cwd: root,
     // The server's log lines are read and dropped, as a log shipper would read them.
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', options.output ? 'pipe' : 'inherit'],
   });
-  child.stdout.resume();
+  if (options.output) {
+    child.stdout!.on('data', options.output);
+    child.stderr?.on('data', options.output);
+  } else child.stdout!.resume();
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(url, child);
   return {
     url,
     path: added.webhookPath,
     pid: child.pid!,
+    dataDir,
     cpuMs: () => processCpuMs(child.pid!),
     mainThread: () => schedStat(child.pid!),
     async close() {
@@ -98,7 +107,7 @@ export async function startIngestServer(options: IngestServerOptions): Promise<I
       const target = options.env?.CHATVAULT_DATABASE_URL;
       const schema = options.env?.CHATVAULT_DATABASE_SCHEMA;
       if (target && schema) await dropSchema(target, schema);
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

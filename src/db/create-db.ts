@@ -11,12 +11,14 @@ import {
   type DatabaseConnection,
   type DatabaseIntrospector,
   type Driver,
+  type SqliteDialectConfig,
 } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database, Db, Dialect } from './database.ts';
 import { migrations } from './migrations/index.ts';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.ts';
+import { createWalSync, type WalSync } from './wal-sync.ts';
 import { ScopedPostgresIntrospector } from './scoped-introspector.ts';
 
 export interface DbHandle {
@@ -46,19 +48,22 @@ export async function createDb(config: Pick<Config, 'database'>): Promise<DbHand
   const target = config.database;
   if (target.kind === 'sqlite') {
     if (target.file !== ':memory:') fs.mkdirSync(path.dirname(target.file), { recursive: true, mode: 0o700 });
+    // A commit is on disk before its caller hears of it, so an acknowledged webhook survives a power
+    // cut, not only a crash: SQLite writes the WAL (NORMAL) and the caller awaits an fdatasync of it
+    // on the thread pool (wal-sync.ts) instead of SQLite's FULL fsync stalling the event loop.
+    // Group commit pays one sync per batch, not per message. In-memory databases have nothing to sync.
+    const wal = target.file === ':memory:' ? undefined : createWalSync(`${target.file}-wal`);
     const open = () => {
-      const sqlite = new SQLite(target.file);
+      const sqlite = withStatementCache(new SQLite(target.file));
       sqlite.pragma('journal_mode = WAL');
-      // FULL: a commit is on disk (WAL fsync) before it returns, so an acknowledged webhook survives a
-      // power cut, not only a crash. Group commit pays one fsync per batch, not per message.
-      sqlite.pragma('synchronous = FULL');
+      sqlite.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 5000');
       sqlite.pragma('cache_size = -65536'); // 64 MiB page cache
       sqlite.pragma('mmap_size = 268435456');
       sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
       return new Kysely<Database>({
-        dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+        dialect: new ImmediateSqliteDialect({ database: sqlite }, sqlite, wal),
       });
     };
     const db = open();
@@ -70,6 +75,7 @@ export async function createDb(config: Pick<Config, 'database'>): Promise<DbHand
       async close() {
         await checkpointer.stop();
         await base.close();
+        await wal?.close();
       },
     };
   }
@@ -113,8 +119,17 @@ class ScopedPostgresDialect extends PostgresDialect {
  * CLI and a running server share one database file).
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly sqlite: SQLite.Database,
+    private readonly wal: WalSync | undefined,
+  ) {
+    super(config);
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver();
+    if (this.wal) awaitDurability(driver, this.sqlite, this.wal);
     driver.beginTransaction = async (connection: DatabaseConnection) => {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
     };
@@ -130,6 +145,37 @@ class ImmediateSqliteDialect extends SqliteDialect {
     };
     return driver;
   }
+}
+
+/**
+ * Whoever used the connection to write waits, after releasing it, for the WAL to be on disk: the
+ * next transaction takes the connection meanwhile. A write is any statement SQLite does not call
+ * read-only (transaction control counts as read-only; the writes inside the transaction mark it).
+ */
+function awaitDurability(driver: Driver, sqlite: SQLite.Database, wal: WalSync): void {
+  let wrote = false;
+  const patched = new WeakSet<DatabaseConnection>();
+  const acquire = driver.acquireConnection.bind(driver);
+  driver.acquireConnection = async () => {
+    const connection = await acquire();
+    if (!patched.has(connection)) {
+      const execute = connection.executeQuery.bind(connection);
+      connection.executeQuery = async <R>(query: CompiledQuery) => {
+        const result = await execute<R>(query);
+        if (!sqlite.prepare(query.sql).readonly) wrote = true;
+        return result;
+      };
+      patched.add(connection);
+    }
+    return connection;
+  };
+  const release = driver.releaseConnection.bind(driver);
+  driver.releaseConnection = async (connection: DatabaseConnection) => {
+    const mustSync = wrote;
+    wrote = false;
+    await release(connection);
+    if (mustSync) await wal.sync();
+  };
 }
 
 /**

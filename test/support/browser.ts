@@ -136,6 +136,8 @@ export async function enrolledOperator(
     email,
     password,
     recoveryCodes: done.json<{ recoveryCodes: string[] }>().recoveryCodes,
+    /** The authenticator app's seed, for a TOTP step-up. */
+    seed,
   };
 }
 

@@ -22,6 +22,9 @@ import { tempDir } from './targets.ts';
 
 const main = path.resolve(import.meta.dirname, '../../src/main.ts');
 export const NGINX = '/usr/sbin/nginx';
+/** How long a process may take to start listening, and to stop on SIGTERM, before the test gives up. */
+const START_TIMEOUT_MS = 120_000;
+const STOP_GRACE_MS = 20_000;
 
 /** Why the cluster tests cannot run here, or undefined when they can. */
 export function clusterUnavailable(): string | undefined {
@@ -114,7 +117,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       if (!child || child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill(signal);
+      // A graceful stop that hangs must not hang the test run: kill it after a grace period.
+      const force = signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       await exited;
+      clearTimeout(force);
       p.child = undefined;
     },
     async query<T extends pg.QueryResultRow>(text: string, values: unknown[] = []) {
@@ -214,14 +220,27 @@ function startProcess(p: ClusterProcess): Promise<void> {
   child.stderr.on('data', keep);
   return new Promise((resolve, reject) => {
     let out = '';
-    const onExit = (code: number | null) =>
-      reject(new Error(`chatvault serve ${p.index} exited early (${code})`));
+    const onExit = (code: number | null) => {
+      clearTimeout(slow);
+      reject(new Error(`chatvault serve ${p.index} exited early (${code}): ${p.log.slice(-1000)}`));
+    };
+    // A start that never reaches "listening" fails with what the process said, instead of hanging.
+    const slow = setTimeout(() => {
+      child.off('exit', onExit);
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `chatvault serve ${p.index} did not listen within ${START_TIMEOUT_MS} ms: ${p.log.slice(-2000)}`,
+        ),
+      );
+    }, START_TIMEOUT_MS);
     child.once('exit', onExit);
     child.stdout.on('data', (d: Buffer) => {
       keep(d);
       if (out.includes('listening on')) return;
       out += d.toString();
       if (out.includes('listening on')) {
+        clearTimeout(slow);
         child.off('exit', onExit);
         resolve();
       }
@@ -370,6 +389,34 @@ export async function enrollOperator(
   role: 'owner' | 'agent' = 'owner',
   base = cluster.url,
 ): Promise<ClusterOperator> {
+  return enrollOperatorAt(
+    {
+      url: base,
+      env: { ...cluster.env, CHATVAULT_DATABASE_URL: cluster.realDatabaseUrl },
+      dataDir: path.join(cluster.dir, 'seed'),
+    },
+    email,
+    role,
+  );
+}
+
+/** A running server (one process or a cluster's front end) and a data directory with its keys. */
+export interface ServerTarget {
+  readonly url: string;
+  /** Database settings (URL and schema on PostgreSQL; nothing on SQLite). */
+  readonly env: Record<string, string>;
+  readonly dataDir: string;
+  /** The tenant operators are enrolled in ('shop' unless told). */
+  readonly tenant?: string;
+}
+
+/** {@link enrollOperator} against any server: the invitation is made in a runtime on `dataDir`. */
+export async function enrollOperatorAt(
+  target: ServerTarget,
+  email: string,
+  role: 'owner' | 'agent' = 'owner',
+): Promise<ClusterOperator> {
+  const base = target.url;
   const { createRuntime } = await import('../../src/runtime.ts');
   const { loadConfig } = await import('../../src/config.ts');
   const { createLogger } = await import('../../src/lib/logger.ts');
@@ -377,17 +424,13 @@ export async function enrollOperator(
   const { invite } = await import('./auth.ts');
   const { recordTraining } = await import('./browser.ts');
   const { seedFromBase32, totpCode } = await import('../../src/features/auth/totp.ts');
-  const runtime = await createRuntime(
-    loadConfig({
-      ...cluster.env,
-      CHATVAULT_DATABASE_URL: cluster.realDatabaseUrl,
-      CHATVAULT_DATA_DIR: path.join(cluster.dir, 'seed'),
-    }),
-    { logger: createLogger('silent'), clock: systemClock },
-  );
+  const runtime = await createRuntime(loadConfig({ ...target.env, CHATVAULT_DATA_DIR: target.dataDir }), {
+    logger: createLogger('silent'),
+    clock: systemClock,
+  });
   try {
     runtime.provider.autoUnseal();
-    const tenant = await runtime.tenants.getBySlug('shop');
+    const tenant = await runtime.tenants.getBySlug(target.tenant ?? 'shop');
     const { token, operator } = await invite(runtime, tenant, email, role);
     const password = 'correct horse battery staple 42';
     const c = new HttpClient(base);
@@ -406,9 +449,13 @@ export async function enrollOperator(
 }
 
 /** Password then a recovery code, through `base` (nginx or one process directly). */
-export async function signInOperator(base: string, who: ClusterOperator): Promise<HttpClient> {
+export async function signInOperator(
+  base: string,
+  who: ClusterOperator,
+  tenant = 'shop',
+): Promise<HttpClient> {
   const c = new HttpClient(base);
-  await c.ok('POST', '/api/v1/auth/login', { tenant: 'shop', email: who.email, password: who.password });
+  await c.ok('POST', '/api/v1/auth/login', { tenant, email: who.email, password: who.password });
   await c.ok('POST', '/api/v1/auth/mfa/recovery', { code: who.recoveryCodes.shift() });
   return c;
 }

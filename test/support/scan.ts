@@ -29,10 +29,15 @@ const PREFIX = 5;
  * One pass over the haystack with a prefix map, then a full comparison of each candidate.
  */
 export function findLeaks(haystack: Buffer, customers: FakeCustomer[]): number[] {
+  return findNeedleGroups(haystack, customers.map(needles));
+}
+
+/** Like {@link findLeaks} for any groups of plaintext strings: the indexes of the groups found. */
+export function findNeedleGroups(haystack: Buffer, groups: readonly (readonly string[])[]): number[] {
   const byPrefix = new Map<string, Array<{ bytes: Buffer; customer: number }>>();
   const leaks = new Set<number>();
-  customers.forEach((customer, i) => {
-    for (const bytes of needles(customer).flatMap(encodings)) {
+  groups.forEach((group, i) => {
+    for (const bytes of group.flatMap(encodings)) {
       if (bytes.length < PREFIX) {
         if (haystack.includes(bytes)) leaks.add(i);
         continue;

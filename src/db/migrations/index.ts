@@ -15,6 +15,8 @@ import { vendors } from './0012-vendors.ts';
 import { detection } from './0013-detection.ts';
 import { campaigns } from './0015-campaigns.ts';
 import { cluster } from './0016-cluster.ts';
+import { auditSession } from './0018-audit-session.ts';
+import { privacyOps } from './0017-privacy-ops.ts';
 import { keyIndexVersion } from './0009-key-index-version.ts';
 
 /** All migrations in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -35,6 +37,8 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0013-detection': detection(dialect),
     '0015-campaigns': campaigns(dialect),
     '0016-cluster': cluster(dialect),
+    '0018-audit-session': auditSession(dialect),
+    '0017-privacy-ops': privacyOps(dialect),
     '0009-key-index-version': keyIndexVersion(dialect),
   };
 }

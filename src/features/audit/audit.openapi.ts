@@ -23,6 +23,7 @@ export const auditOpenApiPaths = {
         q('action', 'OWASP event name, e.g. sensitive_read'),
         q('targetType', 'what kind of thing was acted on'),
         q('targetId', 'which one'),
+        q('sessionId', 'the public id of the sign-in session the entries were written in'),
         q('from', 'ISO time, inclusive'),
         q('to', 'ISO time, exclusive'),
         q('order', 'asc | desc (default desc)'),

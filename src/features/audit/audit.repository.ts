@@ -27,6 +27,7 @@ const PENDING_COLUMNS = [
   'policy_ids',
   'client_ip',
   'request_id',
+  'session_id',
 ] as const satisfies ReadonlyArray<keyof AuditEntriesTable>;
 
 const insertSql = new Map<string, string>();
@@ -216,6 +217,7 @@ export interface EntryFilter {
   action?: string;
   targetType?: string;
   targetId?: string;
+  sessionId?: string;
   from?: string;
   to?: string;
   order: 'asc' | 'desc';
@@ -234,6 +236,7 @@ export async function queryEntries(db: Db, tenantId: string, f: EntryFilter) {
   if (f.action) q = q.where('action', '=', f.action);
   if (f.targetType) q = q.where('target_type', '=', f.targetType);
   if (f.targetId) q = q.where('target_id', '=', f.targetId);
+  if (f.sessionId) q = q.where('session_id', '=', f.sessionId);
   if (f.from) q = q.where('time', '>=', f.from);
   if (f.to) q = q.where('time', '<', f.to);
   if (f.cursor !== undefined) q = q.where('seq', f.order === 'asc' ? '>' : '<', f.cursor);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseInput } from '../../lib/validation.ts';
 import { auditQuery, checkpointQuery, consistencyQuery, inclusionQuery } from './audit.schema.ts';
 import type { AuditService } from './audit.service.ts';
+import { secure } from '../../http/route-security.ts';
 
 export interface AuditRouteDeps {
   readonly audit: Pick<AuditService, 'query' | 'checkpoints' | 'inclusionProof' | 'consistencyProof'>;
@@ -18,23 +19,23 @@ export interface AuditRouteDeps {
  * (issue 4) supplies `authorize`.
  */
 export function auditRoutes(app: FastifyInstance, deps: AuditRouteDeps): void {
-  app.get('/api/v1/audit/entries', async (request) => {
+  app.get('/api/v1/audit/entries', secure.cedar('readAudit'), async (request) => {
     const { tenantId } = await deps.authorize(request);
     return deps.audit.query(tenantId, parseInput(auditQuery, request.query));
   });
 
-  app.get('/api/v1/audit/checkpoints', async (request) => {
+  app.get('/api/v1/audit/checkpoints', secure.cedar('readAudit'), async (request) => {
     const { tenantId } = await deps.authorize(request);
     return deps.audit.checkpoints(tenantId, parseInput(checkpointQuery, request.query));
   });
 
-  app.get('/api/v1/audit/proofs/inclusion', async (request) => {
+  app.get('/api/v1/audit/proofs/inclusion', secure.cedar('readAudit'), async (request) => {
     const { tenantId } = await deps.authorize(request);
     const q = parseInput(inclusionQuery, request.query);
     return deps.audit.inclusionProof(tenantId, q.seq, q.treeSize);
   });
 
-  app.get('/api/v1/audit/proofs/consistency', async (request) => {
+  app.get('/api/v1/audit/proofs/consistency', secure.cedar('readAudit'), async (request) => {
     const { tenantId } = await deps.authorize(request);
     const q = parseInput(consistencyQuery, request.query);
     return deps.audit.consistencyProof(tenantId, q.first, q.second);

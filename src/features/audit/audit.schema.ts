@@ -84,6 +84,7 @@ export const auditFacts = z
     policyIds: z.array(token).max(50).optional(),
     clientIp: z.string().ip().optional(),
     requestId: token.optional(),
+    sessionId: token.optional(),
   })
   .passthrough();
 
@@ -101,6 +102,7 @@ export const auditQuery = z
     action: z.enum(AUDIT_ACTIONS).optional(),
     targetType: token.optional(),
     targetId: token.optional(),
+    sessionId: token.optional(),
     from: isoTime.optional(),
     to: isoTime.optional(),
     order: z.enum(['asc', 'desc']).default('desc'),

@@ -23,6 +23,7 @@ import { entryToJson, type AuditEntryJson } from './entry-json.ts';
 import { exportTenant } from './export.ts';
 import { createProofs } from './proofs.ts';
 import type { Singleton } from '../../db/singleton.ts';
+import { createRequestScope } from './request-scope.ts';
 import { DEFAULT_SEQUENCER_OPTIONS, createSequencer, type SequencerOptions } from './sequencer.ts';
 import { verifyTenant, type TenantVerification, type TrustedAnchor } from './verify.ts';
 
@@ -45,6 +46,11 @@ export interface AuditEvent {
   readonly policyIds?: readonly string[];
   readonly clientIp?: string;
   readonly requestId?: string;
+  /**
+   * The public id of the sign-in session (never its secret). Optional: an event naming the request
+   * it is written in gets that request's session from {@link RequestScope} when the request is signed in.
+   */
+  readonly sessionId?: string;
 }
 
 /** An event already encrypted by {@link AuditService.prepare}, ready to append inside a transaction. */
@@ -78,6 +84,7 @@ export function createAuditService(deps: {
   const { db } = deps;
   const sequencer = createSequencer({ ...deps, options: { ...DEFAULT_SEQUENCER_OPTIONS, ...deps.options } });
   const proofs = createProofs({ db });
+  const requestScope = createRequestScope();
 
   // Pending entries are chained in id order: ids from this process must never go backwards, even
   // within one millisecond (newId's random tail would), so appends keep their order in the chain.
@@ -127,6 +134,7 @@ export function createAuditService(deps: {
       policy_ids: JSON.stringify(facts.policyIds ?? []),
       client_ip: facts.clientIp ?? null,
       request_id: facts.requestId ?? null,
+      session_id: facts.sessionId ?? requestScope.sessionOf(facts.requestId) ?? null,
     };
   }
 
@@ -134,6 +142,9 @@ export function createAuditService(deps: {
     'prepared' in event ? Promise.resolve(event.prepared) : toRow(event);
 
   return {
+    /** Lets entries written in a signed-in request carry its session (`app.ts` registers it). */
+    requestScope,
+
     /**
      * Validates and encrypts an event before a transaction opens, so no key is loaded (possibly from
      * an HSM) while the transaction holds locks. Optional: `append` does the same work itself.

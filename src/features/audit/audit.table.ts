@@ -23,6 +23,8 @@ export interface AuditEntriesTable {
   policy_ids: string;
   client_ip: string | null;
   request_id: string | null;
+  /** The public id of the sign-in session the entry was written in (never its secret); else null. */
+  session_id: string | null;
 }
 
 /** The sequencer's state per tenant: size, last chain hash and the Merkle compact range. */

@@ -26,16 +26,25 @@ export interface ChainedEntry {
   readonly policyIds: string;
   readonly clientIp: string | null;
   readonly requestId: string | null;
+  /**
+   * The public id of the sign-in session the entry was written in (never its secret); null or absent
+   * outside a signed-in request. Only a non-null value is encoded (format 2), so entries written before
+   * the field existed keep their format-1 bytes and hashes.
+   */
+  readonly sessionId?: string | null;
 }
 
 const MAGIC = Buffer.from([0x43, 0x56, 0x41, 0x01]); // "CVA" + format version 1
+const MAGIC_V2 = Buffer.from([0x43, 0x56, 0x41, 0x02]); // "CVA" + format version 2 (with a session)
 const NULL_LENGTH = 0xffffffff;
 const PREFIX = 1 + HASH_BYTES; // 0x00 | previous hash
 
 /**
  * canonical(entry): "CVA\x01" | seq (u64 BE) | then each field in the order of {@link ChainedEntry}
- * as u32 BE byte length + bytes (UTF-8 for text), with length 0xFFFFFFFF for null. Deterministic,
- * unambiguous (every field is length-prefixed), and cheap to build.
+ * up to `requestId` as u32 BE byte length + bytes (UTF-8 for text), with length 0xFFFFFFFF for null.
+ * An entry with a session is format 2: "CVA\x02" | the same | session id (length-prefixed). The
+ * version byte says whether the session field is there, so both forms are unambiguous.
+ * Deterministic, unambiguous (every field is length-prefixed), and cheap to build.
  */
 export function canonicalEntry(entry: ChainedEntry): Buffer {
   return Buffer.from(encode(entry, 0));
@@ -83,6 +92,8 @@ type Field = string | Uint8Array | null;
 
 const REASON_FIELD = 9;
 const DETAIL_FIELD = 10;
+/** Fields of a format-1 entry (no session); a format-2 entry has one more. */
+const FORMAT_1_FIELDS = 15;
 
 function fieldsOf(e: ChainedEntry | ChainedEntryHex): Field[] {
   const hex = 'reasonCtHex' in e;
@@ -102,6 +113,7 @@ function fieldsOf(e: ChainedEntry | ChainedEntryHex): Field[] {
     e.policyIds,
     e.clientIp,
     e.requestId,
+    ...(e.sessionId === undefined || e.sessionId === null ? [] : [e.sessionId]),
   ];
 }
 
@@ -123,7 +135,7 @@ function encode(entry: ChainedEntry | ChainedEntryHex, headroom: number): Buffer
   for (const f of fields) bound += 4 + (f === null ? 0 : typeof f === 'string' ? 3 * f.length : f.length);
   if (bound > scratch.length) scratch = Buffer.allocUnsafe(Math.max(bound, 2 * scratch.length));
   const out = scratch;
-  let at = headroom + MAGIC.copy(out, headroom);
+  let at = headroom + (fields.length > FORMAT_1_FIELDS ? MAGIC_V2 : MAGIC).copy(out, headroom);
   out.writeUInt32BE(Math.floor(entry.seq / 0x100000000), at);
   out.writeUInt32BE(entry.seq % 0x100000000, at + 4);
   at += 8;
@@ -267,5 +279,6 @@ export function chainedFromRow(row: AuditEntriesTable, seq: number): ChainedEntr
     policyIds: row.policy_ids,
     clientIp: row.client_ip,
     requestId: row.request_id,
+    sessionId: row.session_id ?? null,
   };
 }

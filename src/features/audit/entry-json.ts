@@ -20,6 +20,8 @@ export interface AuditEntryJson {
   readonly policyIds: string[];
   readonly clientIp: string | null;
   readonly requestId: string | null;
+  /** The public id of the sign-in session the entry was written in; null outside one. */
+  readonly sessionId: string | null;
   /** hash_seq (hex), as stored: recompute it, do not trust it. */
   readonly hash: string | null;
 }
@@ -40,6 +42,7 @@ export function entryToJson(row: AuditEntriesTable): AuditEntryJson {
     policyIds: JSON.parse(row.policy_ids) as string[],
     clientIp: row.client_ip,
     requestId: row.request_id,
+    sessionId: row.session_id ?? null,
     hash: row.hash ? Buffer.from(row.hash).toString('hex') : null,
   };
 }
@@ -63,5 +66,6 @@ export function chainedFromJson(e: AuditEntryJson): ChainedEntry {
     policyIds: JSON.stringify(e.policyIds),
     clientIp: e.clientIp,
     requestId: e.requestId,
+    sessionId: e.sessionId ?? null,
   };
 }

@@ -26,12 +26,13 @@ export type EntryTuple = readonly [
   policyIds: string,
   clientIp: string | null,
   requestId: string | null,
+  sessionId: string | null,
 ];
 
 // tenant_id is not read: the verifier puts the tenant it verifies into the recomputed hash.
 const TAIL_COLUMNS =
   'id, time, actor_type, actor_id, action, target_type, target_id, outcome, %reason, %detail, ' +
-  'subject_id, policy_ids, client_ip, request_id';
+  'subject_id, policy_ids, client_ip, request_id, session_id';
 const SQLITE_COLUMNS =
   'seq, lower(hex(hash)), ' +
   TAIL_COLUMNS.replace('%reason', 'iif(reason_ct is null, null, hex(reason_ct))').replace(
@@ -66,6 +67,7 @@ export function chainedFromTuple(t: EntryTuple, seq: number, tenantId: string): 
     policyIds: t[13],
     clientIp: t[14],
     requestId: t[15],
+    sessionId: t[16],
   };
 }
 

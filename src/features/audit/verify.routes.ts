@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditService } from './audit.service.ts';
+import { secure } from '../../http/route-security.ts';
 
 export interface AuditCheckRouteDeps {
   readonly audit: Pick<AuditService, 'verify' | 'export'>;
@@ -19,12 +20,12 @@ export interface AuditCheckRouteDeps {
  * entry is named), and download the log as JSON lines (ciphertexts only) for safekeeping.
  */
 export function auditCheckRoutes(app: FastifyInstance, deps: AuditCheckRouteDeps): void {
-  app.post('/api/v1/audit/verify', async (request) => {
+  app.post('/api/v1/audit/verify', secure.cedar('verifyAudit'), async (request) => {
     const { tenantId } = await deps.authorize(request, 'verifyAudit');
     return { verification: await deps.audit.verify(tenantId) };
   });
 
-  app.get('/api/v1/audit/export', async (request, reply) => {
+  app.get('/api/v1/audit/export', secure.cedar('exportAudit'), async (request, reply) => {
     const { tenantId } = await deps.authorize(request, 'exportAudit');
     const out = new PassThrough();
     const write = (line: string) =>

@@ -10,6 +10,7 @@ import type { TenantService } from '../tenants/tenants.service.ts';
 import { assertMayManage } from './admin.service.ts';
 import type { Auth } from './auth.service.ts';
 import { requestContext } from './authenticate.ts';
+import { secure } from '../../http/route-security.ts';
 
 const idParam = z.object({ id: z.string().regex(ID_PATTERN) }).strict();
 
@@ -33,7 +34,7 @@ export function adminRoutes(
     return op;
   };
 
-  app.post('/api/v1/operators', async (request, reply) => {
+  app.post('/api/v1/operators', secure.roles('admin', 'owner'), async (request, reply) => {
     const actor = admin(request, true);
     const body = parseInput(z.object({ role: z.string().max(16) }).passthrough(), request.body);
     assertMayManage(actor.role, body.role === 'owner' ? 'owner' : 'agent');
@@ -49,14 +50,14 @@ export function adminRoutes(
       .send({ operator: maskOperator(operator), enrollmentUrl: link.url, expiresAt: link.expiresAt });
   });
 
-  app.post('/api/v1/operators/:id/enrollment', async (request) => {
+  app.post('/api/v1/operators/:id/enrollment', secure.roles('admin', 'owner'), async (request) => {
     const actor = admin(request, true);
     const op = await target(request, actor);
     const link = await auth.admin.reenroll(op, author(actor), requestContext(request));
     return { enrollmentUrl: link.url, expiresAt: link.expiresAt };
   });
 
-  app.post('/api/v1/operators/:id/disable', async (request, reply) => {
+  app.post('/api/v1/operators/:id/disable', secure.roles('admin', 'owner'), async (request, reply) => {
     const actor = admin(request, true);
     const op = await target(request, actor);
     if (op.id === actor.id) throw new ForbiddenError('You cannot disable yourself');
@@ -64,20 +65,22 @@ export function adminRoutes(
     return reply.status(204).send();
   });
 
-  app.post('/api/v1/operators/:id/sessions/revoke', async (request) => {
+  app.post('/api/v1/operators/:id/sessions/revoke', secure.roles('admin', 'owner'), async (request) => {
     const actor = admin(request, false);
     const op = await target(request, actor);
     return { revoked: await auth.admin.revokeSessions(op, author(actor), requestContext(request)) };
   });
 
-  app.post('/api/v1/operators/:id/unlock', async (request) => {
+  app.post('/api/v1/operators/:id/unlock', secure.roles('admin', 'owner'), async (request) => {
     const actor = admin(request, false);
     const op = await target(request, actor);
     return { cleared: await auth.admin.unlock(op, author(actor), requestContext(request)) };
   });
 
-  app.get('/api/v1/auth/settings', (request) => auth.settings.get(admin(request, false).tenantId));
-  app.put('/api/v1/auth/settings', async (request) => {
+  app.get('/api/v1/auth/settings', secure.roles('admin', 'owner'), (request) =>
+    auth.settings.get(admin(request, false).tenantId),
+  );
+  app.put('/api/v1/auth/settings', secure.roles('admin', 'owner'), async (request) => {
     const actor = admin(request, true);
     return auth.admin.updateSettings(actor.tenantId, request.body, author(actor), requestContext(request));
   });

@@ -34,6 +34,17 @@ const HINTS: Record<number, string> = {
   [-1]: 'The customer was erased or has no phone number.',
 };
 
+/**
+ * What to do about recipients whose outcome is unknown: the process stopped during their Graph API
+ * call. Meta offers no idempotency key for sends, so resending could deliver twice; they are never
+ * resent (at most once), and a status webhook carrying their id resolves them.
+ */
+export const UNKNOWN_HINT =
+  'Outcome unknown: the sender stopped during the Graph API call, so Meta may or may not have the ' +
+  'message. These are never resent automatically (that could send twice). A status webhook from Meta ' +
+  'moves each one to sent, delivered, read or failed; any still unknown a day later most likely never ' +
+  'reached Meta — include those customers in a later campaign if they should hear about it.';
+
 const TRANSITIONS: Record<string, { from: CampaignStatus[]; to: CampaignStatus }> = {
   start: { from: ['draft'], to: 'running' },
   pause: { from: ['running'], to: 'paused' },
@@ -222,6 +233,7 @@ export function createCampaigns(deps: {
         failed: n('failed'),
         optedOut: n('opted_out'),
         unknown: n('unknown'),
+        unknownHint: n('unknown') > 0 ? UNKNOWN_HINT : null,
         cancelled: n('cancelled'),
         failures: (await failureCounts(deps.db, id)).map((f) => ({
           ...f,

@@ -45,3 +45,103 @@ export async function bookSlots(
       .execute();
   return slots;
 }
+
+interface Lane {
+  readonly rate: number;
+  /** Calls started and not yet answered. */
+  active: number;
+  /** When recent calls stopped counting as in transit, sorted (pruned after a second). */
+  readonly answered: number[];
+  readonly queue: (() => void)[];
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * How long a call may take to reach Meta (ms) before this process stops waiting for its answer to
+ * count it: see {@link createLocalPacer}.
+ */
+export const TRANSIT_MS = 30;
+
+/**
+ * This process's last guard before a Graph API call, per key (number × rate). A call holds its place
+ * from its start until one second after its answer — or after {@link TRANSIT_MS}, when the answer is
+ * slower — and at most `rate` calls hold a place at once. Meta stamps a call between its start and
+ * its answer (in practice within its transit time), so no window shorter than a second sees more
+ * than `rate` calls from this process, however the network or the event loop spaced them: proven
+ * for answers within the transit time, and for slower answers as long as the request itself arrived
+ * within it. A late timer loses nothing: the calls it delayed go as soon as the window allows. The
+ * price is at most the transit time per second (3 %), and only as much of it as the answers take.
+ */
+export function createLocalPacer(now: () => number) {
+  const lanes = new Map<string, Lane>();
+  function drain(lane: Lane): void {
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = undefined;
+    const t = now();
+    while (lane.answered.length > 0 && lane.answered[0]! + 1000 <= t) lane.answered.shift();
+    while (lane.queue.length > 0 && lane.active + lane.answered.length < lane.rate) {
+      lane.active++;
+      lane.queue.shift()!();
+    }
+    // Blocked by answered calls: wake when the oldest leaves the window (an answer also wakes us).
+    if (lane.queue.length > 0 && lane.answered.length > 0)
+      lane.timer = setTimeout(() => drain(lane), Math.max(1, Math.ceil(lane.answered[0]! + 1000 - t)));
+  }
+  return {
+    /**
+     * Resolves when this process may start one call on `key` at `rate` (a whole number) per second,
+     * with the function to call once the call was answered (or failed).
+     */
+    acquire(key: string, rate: number): Promise<() => void> {
+      let lane = lanes.get(key);
+      if (!lane) {
+        if (lanes.size > 1000)
+          for (const [k, l] of lanes) if (l.active === 0 && l.queue.length === 0) lanes.delete(k);
+        const r = Math.max(1, Math.floor(rate));
+        lane = { rate: r, active: 0, answered: [], queue: [], timer: undefined };
+        lanes.set(key, lane);
+      }
+      const l = lane;
+      let released = false;
+      let started = 0;
+      const release = () => {
+        if (released) return;
+        released = true;
+        l.active--;
+        const at = Math.min(now(), started + TRANSIT_MS);
+        let i = l.answered.length;
+        while (i > 0 && l.answered[i - 1]! > at) i--;
+        l.answered.splice(i, 0, at);
+        drain(l);
+      };
+      return new Promise<() => void>((resolve) => {
+        l.queue.push(() => {
+          started = now();
+          resolve(release);
+        });
+        drain(l);
+      });
+    },
+  };
+}
+
+/** At most `max` of the functions given run at once; the others wait in order. */
+export function createLimiter(max: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    get active(): number {
+      return active;
+    },
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+      while (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+      active++;
+      try {
+        return await fn();
+      } finally {
+        active--;
+        waiting.shift()?.();
+      }
+    },
+  };
+}

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Db, Dialect } from '../../db/database.ts';
@@ -11,10 +10,10 @@ import type { Keyring } from '../keys/keyring.ts';
 import type { TenantService } from '../tenants/tenants.service.ts';
 import type { GraphClient } from '../whatsapp/graph/graph-client.ts';
 import { GraphApiError, pairRateBackoffSeconds } from '../whatsapp/graph/graph-errors.ts';
-import { TokenBucket } from '../whatsapp/rate-limits.ts';
 import { bump, maybeStopForQuality, QUALITY_CODES } from './campaigns.repository.ts';
 import { campaignDb, type CampaignsTable } from './campaigns.table.ts';
 import type { ParameterValue } from './campaigns.schema.ts';
+import { createLocalPacer } from './pacer.ts';
 import { templateMessage } from './payload.ts';
 import type { CampaignTemplate } from './templates.service.ts';
 
@@ -26,9 +25,16 @@ export interface ClaimedRow {
   readonly lease: string;
 }
 
+/** A row ready to go: its channel and the filled message (the phone number in memory only). */
+export interface Prepared {
+  readonly channel: Awaited<ReturnType<ChannelService['get']>>;
+  readonly body: Record<string, unknown>;
+}
+
 /**
- * Sends one claimed recipient: consent again, the template filled in memory, `claimed` → `sending`
- * committed right before the call (own claim, running campaign only), then the outcome by Meta's code.
+ * Sends one claimed recipient in two steps: `prepare` (consent, the template filled in memory) while
+ * the row waits for its slot, then `deliver` at the slot: `claimed` → `sending` committed right before
+ * the call (own claim, running campaign, still opted in), then the outcome by Meta's code.
  * Row updates go through a group committer: one commit (one fsync on SQLite) serves many sends.
  */
 export function createSendOne(deps: {
@@ -51,15 +57,9 @@ export function createSendOne(deps: {
   const slowdown = new Map<string, number>();
   // Row updates of many sends share one commit (one fsync on SQLite) instead of one each.
   const committer = createGroupCommitter(deps.db, { parallel: deps.dialect === 'postgres' ? 4 : 1 });
-  // The last guard before the call: a per-number token bucket with 2 % of a second of burst, so a
-  // process that fell behind its booked slots (a pause, a slow disk) never catches up in a burst.
-  const buckets = new Map<string, TokenBucket>();
-  async function paceLocally(channelId: string, rate: number): Promise<void> {
-    const k = `${channelId}|${rate}`;
-    let bucket = buckets.get(k);
-    if (!bucket) buckets.set(k, (bucket = new TokenBucket(Math.max(2, Math.ceil(rate / 50)), rate, realNow)));
-    for (let wait = bucket.take(); wait > 0; wait = bucket.take()) await sleep(wait);
-  }
+  // The last guard before the call: per number, at most `rate` calls in any second as Meta sees them,
+  // so a process that fell behind its booked slots (a pause, a slow disk) never catches up in a burst.
+  const localPacer = createLocalPacer(realNow);
   const setRow = async (id: string, set: Record<string, unknown>, from = ['claimed', 'sending']) =>
     Number(
       (
@@ -78,7 +78,8 @@ export function createSendOne(deps: {
    * `claimed` → `sending`, committed right before the call, only while the campaign still runs. A row
    * of a paused, cancelled or stopped campaign goes back to the queue (or is cancelled) instead.
    */
-  async function markSending(c: CampaignsTable, id: string, lease: string): Promise<boolean> {
+  async function markSending(c: CampaignsTable, row: ClaimedRow): Promise<boolean> {
+    const { id, lease } = row;
     const now = deps.clock.now();
     const moved = await committer.submit((trx) =>
       campaignDb(trx)
@@ -93,13 +94,29 @@ export function createSendOne(deps: {
         // Our own claim only: a row whose lease ran out may have been claimed again by another process.
         .where('next_at', '=', lease)
         .where((eb) =>
-          eb.exists(
-            eb.selectFrom('campaigns').select('id').where('id', '=', c.id).where('status', '=', 'running'),
-          ),
+          eb.and([
+            eb.exists(
+              eb.selectFrom('campaigns').select('id').where('id', '=', c.id).where('status', '=', 'running'),
+            ),
+            // Consent once more, in the same statement: an opt-out since the claim wins.
+            eb.exists(
+              eb
+                .selectFrom('consent_state')
+                .select('contact_id')
+                .where('tenant_id', '=', c.tenant_id)
+                .where('contact_id', '=', row.contact_id)
+                .where('purpose', '=', 'marketing')
+                .where('state', '=', 'opted_in'),
+            ),
+          ]),
         )
         .executeTakeFirst(),
     );
     if (Number(moved.numUpdatedRows) === 1) return true;
+    if (!(await deps.consent.isAllowed(c.tenant_id, row.contact_id, 'marketing'))) {
+      await setRow(id, { status: 'opted_out', sent_at: null }, ['claimed']);
+      return false;
+    }
     const campaign = await db
       .selectFrom('campaigns')
       .select('status')
@@ -119,12 +136,19 @@ export function createSendOne(deps: {
     return false;
   }
 
-  async function sendOne(c: CampaignsTable, template: CampaignTemplate, row: ClaimedRow): Promise<void> {
+  /**
+   * Everything before the call, done while the row waits for its slot: consent, the customer's key,
+   * the template filled in memory. Undefined when the row was settled here (erased, opted out).
+   */
+  async function prepare(
+    c: CampaignsTable,
+    template: CampaignTemplate,
+    row: ClaimedRow,
+  ): Promise<Prepared | undefined> {
     const values = JSON.parse(c.parameters) as Record<string, ParameterValue>;
     const tenant = await deps.tenants.getById(c.tenant_id);
     const contact = await contactsRepo.findById(deps.db, c.tenant_id, row.contact_id);
     if (!contact?.key_wrapped) return void (await setRow(row.id, { status: 'failed', error_code: -1 }));
-    // Consent again, right before the call: an opt-out since the claim wins.
     if (!(await deps.consent.isAllowed(c.tenant_id, contact.id, 'marketing')))
       return void (await setRow(row.id, { status: 'opted_out', sent_at: null }));
     const key = await deps.keyring.openContactKey(
@@ -143,22 +167,48 @@ export function createSendOne(deps: {
       name,
     );
     const channel = await deps.channels.get(c.channel_id);
-    await paceLocally(c.channel_id, c.rate_per_s);
-    if (!(await markSending(c, row.id, row.lease))) return;
-    try {
-      await deps.graph.sendMessage(channel, {
-        recipient_type: 'individual',
-        to: phone,
-        biz_opaque_callback_data: row.id,
-        ...message,
-      });
-      await setRow(row.id, { status: 'accepted' }, ['sending']);
-      const f = slowdown.get(c.channel_id);
-      if (f !== undefined && f <= 1.01) slowdown.delete(c.channel_id);
-      else if (f !== undefined) slowdown.set(c.channel_id, f * 0.98);
-    } catch (error) {
-      await onError(c, row, error);
-    }
+    return {
+      channel,
+      body: { recipient_type: 'individual', to: phone, biz_opaque_callback_data: row.id, ...message },
+    };
+  }
+
+  /**
+   * The call itself, at the row's slot, inside `call` (the in-flight bound): `claimed` → `sending`
+   * committed (own claim, running campaign, still opted in), this process's window guard, the Graph API
+   * call; then the outcome by Meta's code.
+   */
+  async function deliver(
+    c: CampaignsTable,
+    row: ClaimedRow,
+    prepared: Prepared,
+    call: <T>(fn: () => Promise<T>) => Promise<T>,
+  ): Promise<void> {
+    // Inside the in-flight bound, so at most that many rows are ever `sending` at once.
+    const outcome = await call(async () => {
+      if (!(await markSending(c, row))) return undefined;
+      const answered = await localPacer.acquire(`${c.channel_id}|${c.rate_per_s}`, c.rate_per_s);
+      try {
+        await deps.graph.sendMessage(prepared.channel, prepared.body);
+        return { error: undefined };
+      } catch (error) {
+        return { error: error ?? new Error('send failed') };
+      } finally {
+        answered();
+      }
+    });
+    if (!outcome) return;
+    if (outcome.error !== undefined) return onError(c, row, outcome.error);
+    await setRow(row.id, { status: 'accepted' }, ['sending']);
+    const f = slowdown.get(c.channel_id);
+    if (f !== undefined && f <= 1.01) slowdown.delete(c.channel_id);
+    else if (f !== undefined) slowdown.set(c.channel_id, f * 0.98);
+  }
+
+  /** Both steps at once (tests, one-off sends). */
+  async function sendOne(c: CampaignsTable, template: CampaignTemplate, row: ClaimedRow): Promise<void> {
+    const prepared = await prepare(c, template, row);
+    if (prepared) await deliver(c, row, prepared, (fn) => fn());
   }
 
   async function onError(
@@ -224,5 +274,5 @@ export function createSendOne(deps: {
     }
   }
 
-  return { sendOne, slowdown };
+  return { prepare, deliver, sendOne, slowdown };
 }

@@ -13,7 +13,7 @@ import { sentSince } from './campaigns.repository.ts';
 import { campaignDb, type CampaignsTable } from './campaigns.table.ts';
 import { quietCountries } from './countries.ts';
 import { createSendOne } from './send-one.ts';
-import { availableSlots, bookSlots } from './pacer.ts';
+import { availableSlots, bookSlots, createLimiter } from './pacer.ts';
 import type { CampaignTemplates } from './templates.service.ts';
 
 const TIERS: Record<string, number> = {
@@ -55,7 +55,7 @@ export function createCampaignSender(deps: {
   horizonMs?: number;
   /** How long a `claimed` row may wait before another process may take it (a `sending` row: 60 s). */
   leaseMs?: number;
-  /** Graph API calls in flight at once in this process (default 48). */
+  /** Graph API calls in flight at once in this process (default 64). */
   concurrency?: number;
   /** Real time for pacing (the clock drives schedules, quiet hours and caps). */
   now?: () => number;
@@ -64,26 +64,19 @@ export function createCampaignSender(deps: {
   const horizonMs = deps.horizonMs ?? 500;
   const leaseMs = deps.leaseMs ?? 15_000;
   const realNow = deps.now ?? Date.now;
-  const { sendOne, slowdown } = createSendOne({ ...deps, realNow });
+  const { prepare, deliver, slowdown } = createSendOne({ ...deps, realNow });
   const tiers = new Map<string, { limit: number; until: number }>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   const inFlight = new Set<Promise<void>>();
+  /** Clock time (ms) of the last lease sweep. */
+  let lastSweep = Number.NEGATIVE_INFINITY;
   // Bounded Graph API concurrency: rate × latency needs a few dozen; thousands of sockets only
   // produce resets whose outcome is unknown (and such a row is never retried).
-  const maxActive = deps.concurrency ?? 48;
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  async function bounded<T>(fn: () => Promise<T>): Promise<T> {
-    while (active >= maxActive) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  }
+  const maxActive = deps.concurrency ?? 64;
+  const calls = createLimiter(maxActive);
+  // Preparing a row (reads, key unwrap, decryption) runs ahead of its slot, a few at a time.
+  const preps = createLimiter(32);
 
   async function limitOf(channelId: string): Promise<number> {
     const hit = tiers.get(channelId);
@@ -133,8 +126,10 @@ export function createCampaignSender(deps: {
         intervalMs,
         horizonMs,
       );
-      // Never hold more claimed rows than this process can have in flight soon.
-      const n = Math.min(limit, fits, 2 * maxActive - inFlight.size);
+      // Never hold more claimed rows than this process sends in about one horizon (at least twice its
+      // in-flight limit): claims stay short, and other processes find rows to share.
+      const held = Math.max(2 * maxActive, Math.ceil((c.rate_per_s * horizonMs) / 1000) + maxActive);
+      const n = Math.min(limit, fits, held - inFlight.size);
       if (n <= 0) return { rows: [], slots: [], wait: Math.max(1, first - t0 - horizonMs + intervalMs) };
       let q = trx
         .selectFrom('campaign_recipients')
@@ -194,19 +189,9 @@ export function createCampaignSender(deps: {
     const nowIso = now.toISOString();
     const since = new Date(now.getTime() - DAY).toISOString();
     // Leases that ran out: a process died. Claimed rows were never attempted and go back to the queue;
-    // a row that was `sending` may have reached Meta and is never sent again.
-    await db
-      .updateTable('campaign_recipients')
-      .set({ status: 'queued', sent_at: null, updated_at: nowIso })
-      .where('status', '=', 'claimed')
-      .where('next_at', '<', nowIso)
-      .execute();
-    await db
-      .updateTable('campaign_recipients')
-      .set({ status: 'unknown', updated_at: nowIso })
-      .where('status', '=', 'sending')
-      .where('next_at', '<', nowIso)
-      .execute();
+    // a row that was `sending` may have reached Meta and is never sent again. Leases last 15 s and
+    // more, so once a second is enough (this scans every campaign's rows).
+    if (Math.abs(now.getTime() - lastSweep) >= 1000) await sweepLeases(now);
     const campaigns = await db
       .selectFrom('campaigns')
       .selectAll()
@@ -244,9 +229,12 @@ export function createCampaignSender(deps: {
       claimed += got.rows.length;
       got.rows.forEach((row, i) => {
         const p = (async () => {
+          const prepared = await preps.run(() => prepare(c, template, row));
+          if (!prepared) return;
+          // The slot is an absolute deadline: a late timer delays this call, not the ones after it.
           const delay = got.slots[i]! - realNow();
           if (delay > 0) await sleep(delay);
-          await bounded(() => sendOne(c, template, row));
+          await deliver(c, row, prepared, (fn) => calls.run(fn));
         })()
           .catch((error: unknown) =>
             deps.logger.error({ err: error, campaign: c.id }, 'campaigns: send failed'),
@@ -258,6 +246,23 @@ export function createCampaignSender(deps: {
       else if (got.rows.length > 0) wait = 0;
     }
     return { claimed, wait, paced };
+  }
+
+  async function sweepLeases(now: Date): Promise<void> {
+    lastSweep = now.getTime();
+    const nowIso = now.toISOString();
+    await db
+      .updateTable('campaign_recipients')
+      .set({ status: 'queued', sent_at: null, updated_at: nowIso })
+      .where('status', '=', 'claimed')
+      .where('next_at', '<', nowIso)
+      .execute();
+    await db
+      .updateTable('campaign_recipients')
+      .set({ status: 'unknown', updated_at: nowIso })
+      .where('status', '=', 'sending')
+      .where('next_at', '<', nowIso)
+      .execute();
   }
 
   async function finishIfDone(campaignId: string, nowIso: string): Promise<void> {

@@ -10,6 +10,7 @@ import { requireFreshMfa } from '../auth/step-up.ts';
 import type { TenantService } from '../tenants/tenants.service.ts';
 import type { GraphClient } from '../whatsapp/graph/graph-client.ts';
 import type { ChannelService } from './channels.service.ts';
+import { secure } from '../../http/route-security.ts';
 
 const params = z.object({ channelId: z.string().regex(/^ch_[0-9a-z]{26}$/) });
 const pinBody = z.object({ pin: z.string().regex(/^\d{6}$/, 'the PIN is six digits') }).strict();
@@ -49,13 +50,13 @@ export function channelRoutes(
       }),
     );
 
-  app.get('/api/v1/channels', async (request) => {
+  app.get('/api/v1/channels', secure.roles('admin', 'owner'), async (request) => {
     const actor = requireActor(request);
     requireChannelAdmin(actor);
     return deps.channels.list(await deps.tenants.getById(actor.tenantId));
   });
 
-  app.post('/api/v1/channels/:channelId/secrets', async (request) => {
+  app.post('/api/v1/channels/:channelId/secrets', secure.roles('admin', 'owner'), async (request) => {
     const actor = requireActor(request);
     requireChannelAdmin(actor);
     requireFreshMfa(actor, undefined, deps.clock.now());
@@ -69,7 +70,7 @@ export function channelRoutes(
     return rotated;
   });
 
-  app.post('/api/v1/channels/:channelId/two-step-pin', async (request) => {
+  app.post('/api/v1/channels/:channelId/two-step-pin', secure.roles('admin', 'owner'), async (request) => {
     const actor = requireActor(request);
     requireChannelAdmin(actor);
     requireFreshMfa(actor, undefined, deps.clock.now());

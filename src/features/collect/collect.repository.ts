@@ -28,6 +28,20 @@ export async function consumeLink(db: Db, id: string, now: string, messageId: st
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Deletes up to `limit` links that can no longer be used (used, marked expired, or past their expiry);
+ * the number deleted. A used link's submission lives on as its message; the link row is bookkeeping.
+ */
+export async function deleteSpentLinks(db: Db, now: string, limit: number): Promise<number> {
+  const spent = db
+    .selectFrom('collect_links')
+    .select('id')
+    .where((eb) => eb.or([eb('status', '!=', 'pending'), eb('expires_at', '<=', now)]))
+    .limit(limit);
+  const result = await db.deleteFrom('collect_links').where('id', 'in', spent).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function findNotice(db: Db, tenantId: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('collect_settings')

@@ -8,6 +8,8 @@ import type { Access } from '../access/access.service.ts';
 import { idParam } from '../conversations/conversations.schema.ts';
 import type { TenantService } from '../tenants/tenants.service.ts';
 import type { CollectService } from './collect.service.ts';
+import { CollectRateLimitedError, type CollectLimiter } from './rate-limit.ts';
+import { secure } from '../../http/route-security.ts';
 
 /** The hosted form's policy: own script, style and API only; no form posts, never framed. */
 export const COLLECT_CSP =
@@ -35,7 +37,12 @@ function tokenOf(request: FastifyRequest): string {
  */
 export function collectRoutes(
   app: FastifyInstance,
-  deps: { access: Pick<Access, 'session'>; tenants: Pick<TenantService, 'getById'>; collect: CollectService },
+  deps: {
+    access: Pick<Access, 'session'>;
+    tenants: Pick<TenantService, 'getById'>;
+    collect: CollectService;
+    limiter: CollectLimiter;
+  },
 ): void {
   const context = async (request: FastifyRequest) => {
     const actor = requireActor(request);
@@ -60,29 +67,56 @@ export function collectRoutes(
     void reply.header('referrer-policy', 'no-referrer');
   });
 
-  for (const [url, asset] of files) {
-    app.get(url, async (_request, reply) => reply.type(asset.type).send(asset.data));
-  }
-
-  app.get('/collect/form', async (request) => deps.collect.form(tokenOf(request)));
-
-  app.post('/collect/submit', { bodyLimit: 32 * 1024 }, async (request, reply) => {
-    await deps.collect.submit(tokenOf(request), request.body, { ip: request.ip, requestId: request.id });
-    return reply.status(204).send();
+  // The public page and its endpoints are limited per client address and per link token: 429 with
+  // Retry-After and a one-line reason, before any database work.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/collect/')) return;
+    const token = request.headers['x-collect-token'];
+    try {
+      deps.limiter.check(request.ip, typeof token === 'string' ? token : undefined);
+    } catch (error) {
+      if (error instanceof CollectRateLimitedError)
+        void reply.header('retry-after', String(error.retryAfterSeconds));
+      throw error;
+    }
   });
 
-  app.post('/api/v1/conversations/:id/collect-links', async (request, reply) => {
+  for (const [url, asset] of files) {
+    app.get(url, secure.by('public', 'the collect page static assets; no data'), async (_request, reply) =>
+      reply.type(asset.type).send(asset.data),
+    );
+  }
+
+  app.get(
+    '/collect/form',
+    secure.by('linkToken', 'the collect link token in the request names one form'),
+    async (request) => deps.collect.form(tokenOf(request)),
+  );
+
+  app.post(
+    '/collect/submit',
+    {
+      bodyLimit: 32 * 1024,
+      ...secure.by('linkToken', 'the collect link token in the request names one form'),
+    },
+    async (request, reply) => {
+      await deps.collect.submit(tokenOf(request), request.body, { ip: request.ip, requestId: request.id });
+      return reply.status(204).send();
+    },
+  );
+
+  app.post('/api/v1/conversations/:id/collect-links', secure.cedar('sendMessage'), async (request, reply) => {
     const { session, tenant } = await context(request);
     const id = parseInput(idParam, request.params).id;
     return reply.status(201).send(await deps.collect.createLink(session, tenant, id, request.body));
   });
 
-  app.get('/api/v1/collect/notice', async (request) => {
+  app.get('/api/v1/collect/notice', secure.cedar('manageChannels'), async (request) => {
     const { session, tenant } = await context(request);
     return deps.collect.getNotice(session, tenant);
   });
 
-  app.put('/api/v1/collect/notice', async (request) => {
+  app.put('/api/v1/collect/notice', secure.cedar('manageChannels'), async (request) => {
     const { session, tenant } = await context(request);
     return deps.collect.setNotice(session, tenant, request.body);
   });

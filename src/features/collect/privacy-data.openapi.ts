@@ -4,7 +4,13 @@ const json = (properties: Record<string, unknown>, required: string[] = []) => (
 const str = { type: 'string' };
 const path = (...names: string[]) => names.map((name) => ({ name, in: 'path', required: true, schema: str }));
 const tokenHeader = [{ name: 'x-collect-token', in: 'header', required: true, schema: str }];
-const gone = { '404': { description: 'Unknown, used or expired link (one answer for all three)' } };
+const gone = {
+  '404': { description: 'Unknown, used or expired link (one answer for all three)' },
+  '429': {
+    description:
+      'Too many requests from this address (120/min) or with this link (30 per 10 min); Retry-After in seconds',
+  },
+};
 
 /** Restricted reveals (dlp/) and secure collection links (collect/). */
 export const privacyDataOpenApiPaths = {
@@ -28,10 +34,11 @@ export const privacyDataOpenApiPaths = {
     post: {
       summary:
         'Reply (see the console API). A reply with card, ID, IBAN, bank-account or passport numbers is refused ' +
-        'with 422 { error.details.kinds } unless it carries dlpOverride: { reason } (audited)',
+        'with 422 { error.details.kinds } unless it carries dlpOverride: { reason } (audited), or — as the ' +
+        'tenant DLP settings say — sent masked or as typed with a warning (dlp: { action, kinds })',
       parameters: path('id'),
       responses: {
-        '202': { description: '{ messageId, conversationId }' },
+        '202': { description: '{ messageId, conversationId, dlp?: { action: mask | warn, kinds } }' },
         '422': { description: 'Sensitive data in the reply; the kinds are named, never the data' },
       },
     },
@@ -49,6 +56,29 @@ export const privacyDataOpenApiPaths = {
         ['template'],
       ),
       responses: { '201': { description: '{ linkId, template, expiresAt, messageId }' } },
+    },
+  },
+  '/api/v1/dlp/settings': {
+    get: {
+      summary: 'The tenant DLP settings (manageChannels): detectors on/off and the reply action',
+      responses: {
+        '200': { description: '{ detectors: { card, cn_id, iban, bank_account, passport }, outbound }' },
+      },
+    },
+    put: {
+      summary:
+        'Replace the DLP settings (manageChannels; audited as policy_change). Inbound messages are always cut ' +
+        'for the enabled detectors; outbound: block (default) | mask | warn',
+      requestBody: json({
+        detectors: {
+          type: 'object',
+          properties: Object.fromEntries(
+            ['card', 'cn_id', 'iban', 'bank_account', 'passport'].map((k) => [k, { type: 'boolean' }]),
+          ),
+        },
+        outbound: { enum: ['block', 'mask', 'warn'] },
+      }),
+      responses: { '200': { description: 'The saved settings' }, '400': { description: 'Invalid settings' } },
     },
   },
   '/api/v1/collect/notice': {

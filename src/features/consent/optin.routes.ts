@@ -16,6 +16,7 @@ import type { Tenant, TenantService } from '../tenants/tenants.service.ts';
 import { normalizePhone } from '../vault/normalize.ts';
 import type { ConsentLedger } from './consent.service.ts';
 import { optInCsp, optInDone, optInForm } from './optin-page.ts';
+import { secure as declareRoute } from '../../http/route-security.ts';
 
 const COOKIE = 'cv_optin';
 const TOKEN_TTL_MS = 60 * 60_000;
@@ -119,78 +120,88 @@ export function optInRoutes(
       (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
     );
 
-    scope.get('/optin/:slug', async (request, reply) => {
-      const { slug } = parseInput(slugParams, request.params);
-      return render(reply, await deps.tenants.getBySlug(slug), 200);
-    });
+    scope.get(
+      '/optin/:slug',
+      declareRoute.by('public', 'the hosted opt-in page of a tenant; no personal data'),
+      async (request, reply) => {
+        const { slug } = parseInput(slugParams, request.params);
+        return render(reply, await deps.tenants.getBySlug(slug), 200);
+      },
+    );
 
-    scope.post('/optin/:slug', async (request, reply) => {
-      const { slug } = parseInput(slugParams, request.params);
-      const tenant = await deps.tenants.getBySlug(slug);
-      throttle(request.ip);
-      const origin = request.headers.origin;
-      if (origin !== undefined && origin !== deps.publicUrl && origin !== `http://${request.headers.host}`)
-        throw new ForbiddenError('Cross-site form submissions are refused');
-      const cookie = cookieOf(request);
-      const body = request.body as Record<string, unknown> | undefined;
-      if (
-        !cookie ||
-        typeof body?.csrf !== 'string' ||
-        body.csrf !== cookie ||
-        !(await verify(tenant, cookie))
-      )
-        throw new ForbiddenError('The form expired or did not come from this page; reload it and try again');
-      let input: z.infer<typeof form>;
-      let phone: string;
-      try {
-        input = parseInput(form, body);
-        phone = normalizePhone(input.phone);
-      } catch (error) {
-        if (error instanceof ValidationError)
-          return render(reply, tenant, 400, 'Please enter a full international number and tick the box.');
-        throw error;
-      }
-      const { value } = await deps.consent.settings(tenant.id);
-      const waId = phone.slice(1);
-      const ctx = { actor: system, reason: 'opt-in page: matching the number to a customer' };
-      let contact = await deps.contacts.findByIdentity(tenant, { waId }, ctx);
-      if (!contact) {
+    scope.post(
+      '/optin/:slug',
+      declareRoute.by('public', 'a customer opts in: throttled, same-origin, page nonce cookie'),
+      async (request, reply) => {
+        const { slug } = parseInput(slugParams, request.params);
+        const tenant = await deps.tenants.getBySlug(slug);
+        throttle(request.ip);
+        const origin = request.headers.origin;
+        if (origin !== undefined && origin !== deps.publicUrl && origin !== `http://${request.headers.host}`)
+          throw new ForbiddenError('Cross-site form submissions are refused');
+        const cookie = cookieOf(request);
+        const body = request.body as Record<string, unknown> | undefined;
+        if (
+          !cookie ||
+          typeof body?.csrf !== 'string' ||
+          body.csrf !== cookie ||
+          !(await verify(tenant, cookie))
+        )
+          throw new ForbiddenError(
+            'The form expired or did not come from this page; reload it and try again',
+          );
+        let input: z.infer<typeof form>;
+        let phone: string;
         try {
-          contact = await deps.contacts.create(tenant, { waId, phone }, system);
+          input = parseInput(form, body);
+          phone = normalizePhone(input.phone);
         } catch (error) {
-          if (!(error instanceof ConflictError)) throw error;
-          contact = await deps.contacts.findByIdentity(tenant, { waId }, ctx);
+          if (error instanceof ValidationError)
+            return render(reply, tenant, 400, 'Please enter a full international number and tick the box.');
+          throw error;
         }
-      }
-      if (!contact) throw new NotFoundError('Contact');
-      await deps.consent.importEvents(
-        tenant.id,
-        [
-          {
-            contactId: contact.id,
-            purpose: 'marketing',
-            event: 'opt_in',
-            at: deps.clock.now(),
-            evidence: {
-              method: 'hosted opt-in page',
-              text: `Yes, I want to receive ${value.optInPurpose} from ${tenant.name} on WhatsApp.`,
-              ip: request.ip,
-              userAgent: String(request.headers['user-agent'] ?? '').slice(0, 300),
+        const { value } = await deps.consent.settings(tenant.id);
+        const waId = phone.slice(1);
+        const ctx = { actor: system, reason: 'opt-in page: matching the number to a customer' };
+        let contact = await deps.contacts.findByIdentity(tenant, { waId }, ctx);
+        if (!contact) {
+          try {
+            contact = await deps.contacts.create(tenant, { waId, phone }, system);
+          } catch (error) {
+            if (!(error instanceof ConflictError)) throw error;
+            contact = await deps.contacts.findByIdentity(tenant, { waId }, ctx);
+          }
+        }
+        if (!contact) throw new NotFoundError('Contact');
+        await deps.consent.importEvents(
+          tenant.id,
+          [
+            {
+              contactId: contact.id,
+              purpose: 'marketing',
+              event: 'opt_in',
+              at: deps.clock.now(),
+              evidence: {
+                method: 'hosted opt-in page',
+                text: `Yes, I want to receive ${value.optInPurpose} from ${tenant.name} on WhatsApp.`,
+                ip: request.ip,
+                userAgent: String(request.headers['user-agent'] ?? '').slice(0, 300),
+              },
             },
-          },
-        ],
-        system,
-        'web_form',
-      );
-      const nonce = randomBytes(16).toString('base64');
-      return reply
-        .status(200)
-        .header('content-security-policy', optInCsp(nonce))
-        .header('cache-control', 'no-store')
-        .header('set-cookie', `${COOKIE}=; Path=/optin; HttpOnly; SameSite=Strict; Max-Age=0`)
-        .type('text/html; charset=utf-8')
-        .send(optInDone(nonce, tenant.name));
-    });
+          ],
+          system,
+          'web_form',
+        );
+        const nonce = randomBytes(16).toString('base64');
+        return reply
+          .status(200)
+          .header('content-security-policy', optInCsp(nonce))
+          .header('cache-control', 'no-store')
+          .header('set-cookie', `${COOKIE}=; Path=/optin; HttpOnly; SameSite=Strict; Max-Age=0`)
+          .type('text/html; charset=utf-8')
+          .send(optInDone(nonce, tenant.name));
+      },
+    );
     done();
   });
 }

@@ -100,12 +100,19 @@ export function createConsentSignals(deps: {
   }
 
   return {
-    /** Looks at one stored inbound message; records and confirms an opt-out/opt-in when it is one. */
-    async onInbound(trx: Db, s: InboundSignal): Promise<void> {
+    /**
+     * Looks at one stored inbound message; records and confirms an opt-out/opt-in when it is one.
+     * Answers what was recorded (and whether it changed the customer's state), so the caller can tell
+     * subscribers about an opt-out.
+     */
+    async onInbound(
+      trx: Db,
+      s: InboundSignal,
+    ): Promise<{ intent: KeywordIntent; changed: boolean } | undefined> {
       const found = classify(s.message, async () => (await ledger.settings(s.tenant.id)).matcher);
-      if (found === undefined) return;
+      if (found === undefined) return undefined;
       const signal = await found;
-      if (signal === undefined) return;
+      if (signal === undefined) return undefined;
       const { changed } = await ledger.record(trx, {
         tenantId: s.tenant.id,
         contactId: s.contactId,
@@ -117,9 +124,11 @@ export function createConsentSignals(deps: {
         evidence: { messageId: s.messageId, type: s.message.type, via: signal.source },
       });
       const windowOpen = s.sentAt.getTime() + WINDOW_MS > clock.now().getTime();
-      if (!changed || !windowOpen) return;
-      const { value } = await ledger.settings(s.tenant.id);
-      await queueReply(trx, s, signal.intent === 'opt_out' ? value.optOutReply : value.optInReply);
+      if (changed && windowOpen) {
+        const { value } = await ledger.settings(s.tenant.id);
+        await queueReply(trx, s, signal.intent === 'opt_out' ? value.optOutReply : value.optInReply);
+      }
+      return { intent: signal.intent, changed };
     },
   };
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { secure } from '../../http/route-security.ts';
 
 /** Paths that belong to the server, never to the console's client-side routes. */
 const SERVER_PATHS = /^\/(?:api|webhooks|healthz|readyz|metrics|_emulator)(?:[/?]|$)/;
@@ -23,7 +24,7 @@ const TYPES: Record<string, string> = {
 export function consoleRoutes(app: FastifyInstance, deps: { dir: string }): void {
   const assets = path.join(deps.dir, 'assets');
 
-  app.get('/assets/:file', (request, reply) => {
+  app.get('/assets/:file', secure.by('public', 'the console static bundle; no data'), (request, reply) => {
     const { file } = request.params as { file: string };
     const type = TYPES[path.extname(file)];
     const full = path.join(assets, file);
@@ -47,6 +48,10 @@ export function consoleRoutes(app: FastifyInstance, deps: { dir: string }): void
       .header('cache-control', 'no-store')
       .send(fs.readFileSync(index));
   };
-  app.get('/', (request, reply) => page(request.url, reply));
-  app.get('/*', (request, reply) => page(request.url, reply));
+  app.get('/', secure.by('public', 'the console single-page shell; no data'), (request, reply) =>
+    page(request.url, reply),
+  );
+  app.get('/*', secure.by('public', 'the console single-page shell; no data'), (request, reply) =>
+    page(request.url, reply),
+  );
 }

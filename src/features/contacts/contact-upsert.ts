@@ -35,8 +35,11 @@ export function createContactUpserter(deps: {
       user: identity.userId ? await codec.identityKey(tenant, 'user', identity.userId) : undefined,
       wa: identity.waId ? await codec.identityKey(tenant, 'wa', identity.waId) : undefined,
     };
-    const rows = await repo.findIdentityMatches(trx, tenant.id, keys);
-    const row = rows.find((r) => keys.user && r.user_key?.equals(keys.user)) ?? rows[0];
+    const find = async () => {
+      const rows = await repo.findIdentityMatches(trx, tenant.id, keys);
+      return rows.find((r) => keys.user && r.user_key?.equals(keys.user)) ?? rows[0];
+    };
+    let row = await find();
     if (!row) {
       const prepared = await prepare(tenant, {
         userId: identity.userId,
@@ -45,8 +48,11 @@ export function createContactUpserter(deps: {
         tags: [],
         attributes: {},
       });
-      await repo.insertContact(trx, prepared.row);
-      return { contactId: prepared.row.id, key: prepared.key, created: true };
+      if (await repo.insertContactIfNew(trx, prepared.row))
+        return { contactId: prepared.row.id, key: prepared.key, created: true };
+      // Another process created this customer meanwhile (two webhooks for one new number): use theirs.
+      row = await find();
+      if (!row) throw new Error('A concurrently created customer could not be read back');
     }
     if (!row.key_wrapped) throw new Error('This customer was erased; its key no longer exists');
     const key = await keyring.openContactKey(tenant.id, row.id, row.key_version, row.key_wrapped);

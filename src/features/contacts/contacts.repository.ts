@@ -40,6 +40,20 @@ export async function insertContact(db: Db, row: ContactsTable): Promise<void> {
   await insertRow(db, row);
 }
 
+/**
+ * Inserts a contact unless one with the same channel identity (`wa_key` / `user_key`, unique per
+ * tenant) exists — even one a concurrent transaction has just committed (PostgreSQL waits for it).
+ * False when it existed: read it instead. No unique violation, so the caller's transaction lives on.
+ */
+export async function insertContactIfNew(db: Db, row: ContactsTable): Promise<boolean> {
+  const r = await db
+    .insertInto('contacts')
+    .values(Object.fromEntries(CONTACT_COLUMNS.map((c) => [c, row[c]])) as unknown as ContactsTable)
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
 function selectWithKey(db: Db, tenantId: string) {
   return db.selectFrom('contacts').selectAll('contacts').where('contacts.tenant_id', '=', tenantId);
 }

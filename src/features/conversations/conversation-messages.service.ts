@@ -14,7 +14,8 @@ import * as repo from './conversations.repository.ts';
 import { messagesQuery } from './conversations.schema.ts';
 import type { Conversations } from './conversations.service.ts';
 import { toMessageView, type MessageView } from './message-view.ts';
-import { guardOutbound, withoutOverride } from '../dlp/outbound-guard.ts';
+import type { DlpSettings } from '../dlp/dlp-settings.ts';
+import { guardOutbound, maskOutbound, withoutOverride } from '../dlp/outbound-guard.ts';
 import { approvedTemplates, type TemplateSummary } from './templates.ts';
 
 /**
@@ -31,6 +32,8 @@ export function createConversationMessages(deps: {
   messaging: Pick<SendService, 'send'>;
   channels: Pick<ChannelService, 'getForTenant'>;
   graph: Pick<GraphClient, 'listTemplates'>;
+  /** The tenant's DLP settings (which kinds, block/mask/warn); the default without it. */
+  dlp?: Pick<DlpSettings, 'policy'>;
 }) {
   const { db } = deps;
 
@@ -95,9 +98,16 @@ export function createConversationMessages(deps: {
     /** Queues a reply (free text inside the service window, a template outside it); audited. */
     async send(session: AccessSession, tenant: Tenant, id: string, input: unknown) {
       const { row, decision } = await authorize(session, tenant, id, 'sendMessage');
-      // Cards, IDs, IBANs… in a reply are refused (422) unless overridden with a reason (dlp/).
-      const override = guardOutbound(input);
-      const sent = await deps.messaging.send(tenant, row.contact_id, withoutOverride(input));
+      // Cards, IDs, IBANs… in a reply are refused (422) unless overridden with a reason, or masked or
+      // sent with a warning, as the tenant's DLP settings say (dlp/).
+      const policy = deps.dlp ? await deps.dlp.policy(tenant.id) : undefined;
+      const dlp = guardOutbound(input, policy);
+      const content = withoutOverride(input);
+      const sent = await deps.messaging.send(
+        tenant,
+        row.contact_id,
+        dlp?.action === 'mask' && policy ? maskOutbound(content, policy.kinds) : content,
+      );
       await db.transaction().execute((trx) =>
         deps.audit.append(trx, {
           tenantId: tenant.id,
@@ -108,14 +118,18 @@ export function createConversationMessages(deps: {
           policyIds: decision.policyIds,
           detail: {
             conversation: sent.conversationId,
-            ...(override ? { dlpOverride: override.kinds } : {}),
+            ...(dlp?.action === 'override' ? { dlpOverride: dlp.kinds } : {}),
+            ...(dlp?.action === 'mask' ? { dlpMasked: dlp.kinds } : {}),
+            ...(dlp?.action === 'warn' ? { dlpWarned: dlp.kinds } : {}),
           },
-          ...(override ? { reason: override.reason } : {}),
+          ...(dlp?.action === 'override' ? { reason: dlp.reason } : {}),
           clientIp: session.actor.ip,
           requestId: session.actor.requestId,
         }),
       );
-      return sent;
+      return dlp?.action === 'mask' || dlp?.action === 'warn'
+        ? { ...sent, dlp: { action: dlp.action, kinds: dlp.kinds } }
+        : sent;
     },
 
     /** The business number's approved templates, for replies outside the service window. */

@@ -5,7 +5,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { Db } from '../../db/database.ts';
 import { detectionDb, type DeliveryStatus, type DetectionAlertsTable } from './detection.table.ts';
 import type { DetectionSettings } from './settings.service.ts';
-import { sendMail } from './smtp.ts';
+import { createMailer, type Mailer } from './smtp.ts';
 import { alertToJson } from './alerts.ts';
 
 const MAX_ATTEMPTS = 8;
@@ -25,8 +25,11 @@ export function createAlertDelivery(deps: {
   clock: Clock;
   logger: Logger;
   settings: Pick<DetectionSettings, 'routes'>;
+  /** Sends alert e-mail with the deployment's TLS settings (default: opportunistic STARTTLS). */
+  mailer?: Mailer;
 }) {
   const db = detectionDb(deps.db);
+  const sendMail = deps.mailer ?? createMailer();
   let current: Promise<number> = Promise.resolve(0);
 
   async function deliverOne(row: DetectionAlertsTable): Promise<void> {

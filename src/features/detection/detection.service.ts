@@ -10,6 +10,7 @@ import type { Vault } from '../vault/vault.ts';
 import { createAlerts } from './alerts.ts';
 import { createCanaries } from './canaries.ts';
 import { createAlertDelivery } from './delivery.ts';
+import type { Mailer } from './smtp.ts';
 import * as repo from './detection.repository.ts';
 import { createDetectionEngine, toRow, type EngineOptions, type OnAlerts } from './engine.ts';
 import type { DetectionSettings } from './settings.service.ts';
@@ -33,6 +34,7 @@ export function createDetection(deps: {
   /** While sealed, canaries cannot be created nor routes read: housekeeping waits. */
   isSealed: () => boolean;
   options?: Partial<EngineOptions & { verifyEveryMs: number }>;
+  mailer?: Mailer;
 }) {
   const { db } = deps;
   const alerts = createAlerts({ db });

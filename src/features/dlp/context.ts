@@ -65,8 +65,27 @@ const PASSPORT = [
   '여권',
 ];
 
+/** Words naming an identity document (not a bare "ID": "order ID" is everywhere). */
+const IDENTITY = [
+  'id number',
+  'id no',
+  'id card',
+  'id#',
+  'identity',
+  'national id',
+  'resident id',
+  'citizen id',
+  'chinese id',
+  '身份证',
+  '身份證',
+  '身份号',
+  '证件号',
+  '證件號',
+  '居民身份',
+];
+
 /** Context kinds as bits of a mask. */
-export const CONTEXT = { card: 1, bank: 2, phone: 4, passport: 8 } as const;
+export const CONTEXT = { card: 1, bank: 2, phone: 4, passport: 8, identity: 16 } as const;
 // One case-insensitive alternation of literals per kind: linear, and far faster than many includes().
 const escape = (w: string) => w.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const LISTS: readonly (readonly [number, RegExp])[] = [
@@ -74,6 +93,7 @@ const LISTS: readonly (readonly [number, RegExp])[] = [
   [CONTEXT.bank, BANK],
   [CONTEXT.phone, PHONE],
   [CONTEXT.passport, PASSPORT],
+  [CONTEXT.identity, IDENTITY],
 ].map(([bit, words]) => [bit as number, new RegExp((words as string[]).map(escape).join('|'), 'i')] as const);
 
 /** How many UTF-16 code units before a candidate are searched for context words. */

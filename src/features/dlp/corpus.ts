@@ -246,6 +246,66 @@ export function buildCorpus(seed = 8, size = 2000): CorpusLine[] {
   return lines;
 }
 
+const OLD_ID_LINES = [
+  'My ID number is {x} (old card)',
+  'ID card {x}',
+  '身份证号码：{x}',
+  '我的身份证是{x}，请帮我报关',
+  '收件人身份证 {x} 谢谢',
+  '旧身份证号 {x}',
+  'identity card no. {x}',
+];
+
+/** A first-generation 15-digit resident ID: region, birth date `YYMMDD` (19YY), sequence. */
+function oldIdNumber(r: Rng): string {
+  const region = `${r.pick(PROVINCES)}${pad(r.int(1, 20), 2)}${pad(r.int(1, 30), 2)}`;
+  return `${region}${pad(r.int(20, 88), 2)}${pad(r.int(1, 12), 2)}${pad(r.int(1, 28), 2)}${pad(r.int(1, 999), 3)}`;
+}
+
+/** 15-digit numbers that are not IDs: IMEIs, courier and order numbers, also right after "ID". */
+function oldIdNegative(r: Rng): string {
+  const imei = () => {
+    const body = `${r.pick(['35', '86', '01', '99'])}${r.digits(12)}`;
+    return body + String(luhnDigit(body));
+  };
+  const fifteen = r.pick([
+    imei,
+    () => `${r.pick(['31', '33', '36', '22', '77'])}${r.digits(13)}`,
+    () => oldIdNumber(r),
+  ])();
+  const badOldId = (() => {
+    const id = oldIdNumber(r);
+    return r.int(0, 1) === 0 ? `${id.slice(0, 8)}13${id.slice(10)}` : `99${id.slice(2)}`;
+  })();
+  return r.pick([
+    `IMEI ${imei()} please unlock`,
+    `设备串号 ${imei()}`,
+    `快递单号：${fifteen}`,
+    `Your tracking number is ${fifteen}`,
+    `Order ID ${fifteen} shipped`,
+    `订单 ${fifteen} 已付款`,
+    `${fifteen}`,
+    `ID number ${badOldId}?`,
+    `身份证 ${badOldId} 对吗`,
+  ]);
+}
+
+/**
+ * 15-digit first-generation IDs after an ID word (positives, label `cn_id`) and 15-digit non-IDs
+ * (negatives, `4 × size`): IMEIs, courier and order numbers, structurally valid numbers with no ID
+ * word, and IDs with an impossible date or region.
+ */
+export function buildOldIdCorpus(seed = 15, size = 1000): CorpusLine[] {
+  const r = rng(seed);
+  const lines: CorpusLine[] = [];
+  for (let i = 0; i < size; i++) {
+    const id = oldIdNumber(r);
+    lines.push(place(r.pick(OLD_ID_LINES), format(r, id, [6, 6, 3]), 'cn_id', 'cn_id'));
+  }
+  for (let i = 0; i < size * 4; i++) lines.push({ text: oldIdNegative(r), expected: [], label: 'negative' });
+  return lines;
+}
+
 /** Recall on valid card and ID numbers, false positives on negative lines, for a scanner. */
 export function measure(
   corpus: readonly CorpusLine[],

@@ -6,6 +6,7 @@ import { parseInput } from '../../lib/validation.ts';
 import type { Access } from '../access/access.service.ts';
 import type { TenantService } from '../tenants/tenants.service.ts';
 import type { RestrictedReveal } from './restricted.service.ts';
+import { secure } from '../../http/route-security.ts';
 
 const params = z
   .object({
@@ -23,13 +24,17 @@ export function dlpRoutes(
     reveal: RestrictedReveal;
   },
 ): void {
-  app.post('/api/v1/conversations/:id/messages/:messageId/restricted', async (request) => {
-    const actor = requireActor(request);
-    const { id, messageId } = parseInput(params, request.params);
-    const [session, tenant] = await Promise.all([
-      deps.access.session(actor),
-      deps.tenants.getById(actor.tenantId),
-    ]);
-    return deps.reveal.reveal(session, tenant, id, messageId, request.body);
-  });
+  app.post(
+    '/api/v1/conversations/:id/messages/:messageId/restricted',
+    secure.cedar('revealRestricted'),
+    async (request) => {
+      const actor = requireActor(request);
+      const { id, messageId } = parseInput(params, request.params);
+      const [session, tenant] = await Promise.all([
+        deps.access.session(actor),
+        deps.tenants.getById(actor.tenantId),
+      ]);
+      return deps.reveal.reveal(session, tenant, id, messageId, request.body);
+    },
+  );
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { revealReason } from '../audit/audit.schema.ts';
-import { kindsOf, restrictedFindings } from './redact.ts';
+import { RESTRICTED_KINDS, kindsOf, redact, restrictedFindings } from './redact.ts';
 import type { Finding, FindingKind } from './scanner.ts';
 
 /** A reply that carries restricted data without an override: 422, naming the kinds, never the data. */
@@ -42,18 +42,62 @@ export function outboundTexts(input: unknown): string[] {
   return texts;
 }
 
+/** What the guard decided about a reply carrying restricted data (null: it carries none). */
+export type OutboundDecision =
+  | { readonly action: 'override'; readonly kinds: FindingKind[]; readonly reason: string }
+  | { readonly action: 'mask' | 'warn'; readonly kinds: FindingKind[] };
+
+/** The tenant's reply policy: the kinds acted on and the action (dlp-settings.ts); `block` by default. */
+export interface OutboundPolicy {
+  readonly kinds: ReadonlySet<FindingKind>;
+  readonly outbound: 'block' | 'mask' | 'warn';
+}
+
+const DEFAULT_POLICY: OutboundPolicy = { kinds: RESTRICTED_KINDS, outbound: 'block' };
+
 /**
- * Checks an agent's reply before it is queued: restricted data refuses it (SensitiveDataError)
- * unless the request carries `dlpOverride: { reason }`; then the kinds and the reason are returned
- * for the audit entry. Null when the reply holds nothing restricted.
+ * Checks an agent's reply before it is queued. With `dlpOverride: { reason }` it goes out as typed
+ * (the kinds and the reason are audited). Otherwise the tenant's action applies: `block` refuses it
+ * (SensitiveDataError), `mask` sends it with placeholders (see {@link maskOutbound}), `warn` sends it
+ * as typed and reports the kinds. Null when the reply holds nothing restricted.
  */
-export function guardOutbound(input: unknown): { kinds: FindingKind[]; reason: string } | null {
+export function guardOutbound(
+  input: unknown,
+  policy: OutboundPolicy = DEFAULT_POLICY,
+): OutboundDecision | null {
   const { dlpOverride } = parseInput(override, obj(input));
-  const findings: Finding[] = outboundTexts(input).flatMap((t) => restrictedFindings(t));
+  const findings: Finding[] = outboundTexts(input).flatMap((t) => restrictedFindings(t, policy.kinds));
   if (findings.length === 0) return null;
   const kinds = kindsOf(findings);
-  if (!dlpOverride) throw new SensitiveDataError(kinds);
-  return { kinds, reason: dlpOverride.reason };
+  if (dlpOverride) return { action: 'override', kinds, reason: dlpOverride.reason };
+  if (policy.outbound === 'block') throw new SensitiveDataError(kinds);
+  return { action: policy.outbound, kinds };
+}
+
+/**
+ * The reply with every restricted span (of `kinds`) in its body, caption and template parameter
+ * texts replaced by its placeholder ("[card ending 4242]"); other fields unchanged.
+ */
+export function maskOutbound(input: unknown, kinds: ReadonlySet<FindingKind>): unknown {
+  const content = obj(input);
+  const type = typeof content.type === 'string' ? content.type : '';
+  const part = obj(content[type]);
+  const mask = (text: string) => redact(text, kinds)?.text ?? text;
+  const next: Json = { ...part };
+  for (const key of ['body', 'caption']) if (typeof part[key] === 'string') next[key] = mask(part[key]);
+  if (type === 'template' && Array.isArray(part.components)) {
+    next.components = part.components.map((component) => {
+      const parameters = obj(component).parameters;
+      if (!Array.isArray(parameters)) return component as unknown;
+      return {
+        ...obj(component),
+        parameters: parameters.map((p) =>
+          typeof obj(p).text === 'string' ? { ...obj(p), text: mask(obj(p).text as string) } : (p as unknown),
+        ),
+      };
+    });
+  }
+  return type in content ? { ...content, [type]: next } : input;
 }
 
 /** The reply without the override field (what is validated, stored and sent). */

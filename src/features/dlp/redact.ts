@@ -44,9 +44,14 @@ export function placeholderFor(kind: FindingKind, value: string): string {
   return `[${LABELS[kind]} ${tail}]`;
 }
 
-/** The findings that restrict a text (restricted kinds at or above the threshold). */
-export function restrictedFindings(text: string): Finding[] {
-  return scan(text).filter((f) => RESTRICTED_KINDS.has(f.kind) && f.confidence >= RESTRICT_THRESHOLD);
+/** The findings that restrict a text (restricted kinds — or the tenant's subset — at or above the threshold). */
+export function restrictedFindings(
+  text: string,
+  kinds: ReadonlySet<FindingKind> = RESTRICTED_KINDS,
+): Finding[] {
+  return scan(text).filter(
+    (f) => RESTRICTED_KINDS.has(f.kind) && kinds.has(f.kind) && f.confidence >= RESTRICT_THRESHOLD,
+  );
 }
 
 /**
@@ -55,8 +60,11 @@ export function restrictedFindings(text: string): Finding[] {
  *
  * @example redact('card 4242 4242 4242 4242') // { text: 'card [card ending 4242]', spans: [...] }
  */
-export function redact(text: string): { text: string; spans: RestrictedSpan[] } | null {
-  const findings = restrictedFindings(text);
+export function redact(
+  text: string,
+  kinds: ReadonlySet<FindingKind> = RESTRICTED_KINDS,
+): { text: string; spans: RestrictedSpan[] } | null {
+  const findings = restrictedFindings(text, kinds);
   if (findings.length === 0) return null;
   let out = '';
   let at = 0;

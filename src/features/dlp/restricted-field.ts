@@ -1,6 +1,7 @@
 import { associatedData, keyVersionOf, open, seal, type AeadKey } from '../../lib/crypto/aead.ts';
 import type { Keyring } from '../keys/keyring.ts';
-import { kindsOf, redact, type RestrictedSpan } from './redact.ts';
+import { RESTRICTED_KINDS, kindsOf, redact, type RestrictedSpan } from './redact.ts';
+import type { FindingKind } from './scanner.ts';
 
 /**
  * The `restricted` field of a stored message object: which kinds were cut out (shown as
@@ -32,7 +33,8 @@ const restrictedAd = (tenantId: string, messageId: string) =>
 /**
  * The message object to store: unchanged when its text holds nothing restricted (the common case
  * costs one scan), otherwise a copy whose text shows placeholders and whose `restricted` field
- * holds the sealed spans. A `restricted` field arriving from outside is always dropped.
+ * holds the sealed spans. A `restricted` field arriving from outside is always dropped. `kinds`: the
+ * tenant's enabled detectors (dlp-settings.ts), all restricted kinds by default.
  */
 export async function restrictMessage<T extends Json>(
   keyring: Pick<Keyring, 'tenantKey'>,
@@ -40,12 +42,13 @@ export async function restrictMessage<T extends Json>(
   messageId: string,
   customerKey: AeadKey,
   message: T,
+  kinds: ReadonlySet<FindingKind> = RESTRICTED_KINDS,
 ): Promise<T> {
   const type = typeof message.type === 'string' ? message.type : '';
   const field = TEXT_PATHS[type];
   const part = field ? (message[type] as Json | undefined) : undefined;
   const text = part && field ? part[field] : undefined;
-  const cut = typeof text === 'string' ? redact(text) : null;
+  const cut = typeof text === 'string' ? redact(text, kinds) : null;
   if (!cut) {
     if (!('restricted' in message)) return message;
     const rest: Json = { ...message };

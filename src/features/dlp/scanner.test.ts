@@ -115,3 +115,31 @@ test('redaction cuts restricted spans out and shows what they were', () => {
   assert.equal(placeholderFor('card', '４２４２ ４２４２ ４２４２ ４２４２'), '[card ending 4242]');
   assert.equal(placeholderFor('passport', 'E12345678'), '[passport number]');
 });
+
+test('a first-generation 15-digit ID is found after an ID word only, with a real date and region', () => {
+  const id = '110105491231002';
+  const f = only(`身份证号码：${id}`);
+  assert.equal(f.kind, 'cn_id');
+  assert.equal(f.confidence, 0.9);
+  assert.deepEqual(matches(`my ID card is 110105 491231 002 thanks`), [
+    { kind: 'cn_id', text: '110105 491231 002' },
+  ]);
+  assert.deepEqual(matches(`身份证 １１０１０５４９１２３１００２`), [
+    { kind: 'cn_id', text: '１１０１０５４９１２３１００２' },
+  ]);
+  for (const text of [
+    `tracking ${id}`,
+    `Order ID ${id}`,
+    id,
+    '身份证 110105491331002', // month 13
+    '身份证 990105491231002', // no such province
+    '身份证 110000491231002', // county part 0000
+    '身份证 110105490229002', // 1949 was no leap year
+  ])
+    assert.deepEqual(
+      matches(text).filter((m) => m.kind === 'cn_id'),
+      [],
+      text,
+    );
+  assert.equal(only('card 378282246310005').kind, 'card', 'an Amex number after a card word stays a card');
+});

@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { CONTEXT, contextBefore } from './context.ts';
-import { IBAN_LENGTHS, cardNetwork, cnIdValid, ibanValid, luhnValid } from './validators.ts';
+import { IBAN_LENGTHS, cardNetwork, cnIdValid, cnOldIdValid, ibanValid, luhnValid } from './validators.ts';
 
 export type FindingKind = 'card' | 'cn_id' | 'iban' | 'bank_account' | 'passport' | 'email' | 'phone';
 
@@ -208,6 +208,10 @@ function classify(a: number, b: number, plusAt: number, whole: boolean): Finding
   if (len === 18 && cnIdValid(digits, a, maxYear || currentYear()))
     return { kind: 'cn_id', start, end, confidence: 0.97 };
   if (digits[b - 1] === 10) return null;
+  // First-generation 15-digit IDs carry no check digit: only after an ID word, before the card test
+  // (an Amex-shaped number right after "身份证" is the ID).
+  if (len === 15 && plusAt < 0 && hasContext(CONTEXT.identity) && cnOldIdValid(digits, a))
+    return { kind: 'cn_id', start, end, confidence: 0.9 };
   if (plusAt < 0 && len >= 12 && len <= 19 && luhnValid(digits, a, b)) {
     const network = cardNetwork(digits, a, b);
     // Maestro's wide ranges would flag too many order numbers: only with a card word before.

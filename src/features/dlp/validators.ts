@@ -87,6 +87,24 @@ export function cnIdValid(d: Uint8Array, from: number, maxYear: number): boolean
   return CN_CHECK[sum % 11] === d[from + 17];
 }
 
+/**
+ * A 15-digit Chinese resident identity number of the first generation (GB 11643-1989, issued until
+ * 2004 and still found in older records): a plausible region (known province, county part not 0000),
+ * a real birth date `19YYMMDD`, and a 3-digit sequence. It has no check digit, so the scanner only
+ * accepts one after an ID word (see `CONTEXT.id`).
+ */
+export function cnOldIdValid(d: Uint8Array, from: number): boolean {
+  for (let i = from; i < from + 15; i++) if (d[i]! > 9) return false;
+  if (!CN_PROVINCES.has(prefix(d, from, 2))) return false;
+  if (prefix(d, from + 2, 4) === 0) return false;
+  const year = 1900 + prefix(d, from + 6, 2);
+  const month = prefix(d, from + 8, 2);
+  const day = prefix(d, from + 10, 2);
+  if (month < 1 || month > 12 || day < 1 || day > DAYS[month - 1]!) return false;
+  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return false;
+  return prefix(d, from + 12, 3) !== 0;
+}
+
 /** IBAN lengths by country (SWIFT IBAN registry). */
 export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
   AD: 24,

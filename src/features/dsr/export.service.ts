@@ -4,6 +4,7 @@ import type { ContactService } from '../contacts/contacts.service.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { MediaService } from '../media/media.service.ts';
 import type { Tenant } from '../tenants/tenants.service.ts';
+import { accessLog, campaignSends, incidentNotices } from './subject-records.ts';
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -13,7 +14,9 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 
 /**
  * Everything ChatVault holds about one customer, decrypted, as one JSON document (media inline,
- * base64): the profile, consent history with evidence, conversations, every message and file.
+ * base64): the profile, consent history with evidence, conversations, every message and file, the
+ * campaign messages sent to them, breach notices, and the access log (who — by role and pseudonym —
+ * read or changed what, when and why).
  * Only ever handed to `sealArchive` — the clear document never touches the disk.
  */
 export function createSubjectExport(deps: {
@@ -111,6 +114,9 @@ export function createSubjectExport(deps: {
           };
         }),
       ),
+      campaignSends: await campaignSends(db, tenant.id, contactId),
+      incidentNotices: await incidentNotices(db, tenant.id, contactId),
+      accessLog: await accessLog(db, tenant.id, contactId, keyFor),
     };
     return Buffer.from(JSON.stringify(doc), 'utf8');
   };

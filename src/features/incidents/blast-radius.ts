@@ -31,7 +31,7 @@ export interface BlastRadius {
 
 /**
  * Blast radius, from the audit log alone: which customers' personal data the actor (operator or API
- * key, an address, or one request) read or exported in a time range, which fields, how many records.
+ * key, an address, one sign-in session, or one request) read or exported in a time range, which fields, how many records.
  * Only chained entries count, so the answer is reproducible up to `throughSeq`.
  */
 export function createBlastRadius(deps: {
@@ -69,6 +69,7 @@ export function createBlastRadius(deps: {
       if (q.actorId) s = s.where('actor_id', '=', q.actorId);
       if (q.clientIp) s = s.where('client_ip', '=', q.clientIp);
       if (q.requestId) s = s.where('request_id', '=', q.requestId);
+      if (q.sessionId) s = s.where('session_id', '=', q.sessionId);
       if (throughSeq !== undefined) s = s.where('seq', '<=', throughSeq);
       const rows = await s.orderBy('seq').execute();
       const sealed = deps.isSealed();

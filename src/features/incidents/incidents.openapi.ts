@@ -79,7 +79,18 @@ export const incidentOpenApiPaths = {
       'Customers read or exported by the suspect in the window (format=json|csv)',
       '{ customers, totals, throughSeq, digest }',
       {
-        parameters: [id],
+        parameters: [
+          id,
+          ...(
+            [
+              ['suspectType', 'operator | api_key | ip | session (default: the incident suspect)'],
+              ['suspectId', 'operator id, key id, address, or the public session id of audit entries'],
+              ['from', 'ISO time (default: the incident window)'],
+              ['to', 'ISO time (default: the incident window, or now)'],
+              ['format', 'json | csv'],
+            ] as const
+          ).map(([name, description]) => ({ name, in: 'query', description, schema: { type: 'string' } })),
+        ],
       },
     ),
   },

@@ -7,6 +7,7 @@ import { tenantResource } from '../access/entities.ts';
 import type { Detection } from '../detection/detection.service.ts';
 import type { Responder } from './incident-core.ts';
 import type { Incidents } from './incidents.service.ts';
+import { secure } from '../../http/route-security.ts';
 
 const idParam = z.object({ id: z.string().regex(/^[a-z]{2,4}_[0-9a-z]{26}$/) }).strict();
 const formatQuery = z.object({ format: z.enum(['json', 'csv']).default('json') }).passthrough();
@@ -40,39 +41,43 @@ export function incidentRoutes(
   }
   const id = (request: FastifyRequest) => parseInput(idParam, request.params).id;
 
-  app.get('/api/v1/alerts', async (request) => {
+  app.get('/api/v1/alerts', secure.cedar('readIncidents', 'manageIncidents'), async (request) => {
     const c = await caller(request, false);
     return { alerts: await deps.detection.alerts.list(c.tenantId, request.query) };
   });
-  app.post('/api/v1/alerts/:id/acknowledge', async (request, reply) => {
+  app.post('/api/v1/alerts/:id/acknowledge', secure.cedar('manageIncidents'), async (request, reply) => {
     const c = await caller(request, true);
     await deps.detection.alerts.acknowledge(c.tenantId, id(request));
     return reply.status(204).send();
   });
   /** Server-sent events: each new alert of the caller's tenant as one `alert` event. */
-  app.get('/api/v1/alerts/stream', async (request, reply) => {
-    const c = await caller(request, false);
-    reply.hijack();
-    reply.raw.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-    });
-    reply.raw.write(': connected\n\n');
-    const send = (alert: unknown) => reply.raw.write(`event: alert\ndata: ${JSON.stringify(alert)}\n\n`);
-    deps.detection.alerts.live.on(c.tenantId, send);
-    const ping = setInterval(() => reply.raw.write(': ping\n\n'), 25_000);
-    request.raw.on('close', () => {
-      clearInterval(ping);
-      deps.detection.alerts.live.off(c.tenantId, send);
-    });
-  });
+  app.get(
+    '/api/v1/alerts/stream',
+    secure.cedar('readIncidents', 'manageIncidents'),
+    async (request, reply) => {
+      const c = await caller(request, false);
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
+      reply.raw.write(': connected\n\n');
+      const send = (alert: unknown) => reply.raw.write(`event: alert\ndata: ${JSON.stringify(alert)}\n\n`);
+      deps.detection.alerts.live.on(c.tenantId, send);
+      const ping = setInterval(() => reply.raw.write(': ping\n\n'), 25_000);
+      request.raw.on('close', () => {
+        clearInterval(ping);
+        deps.detection.alerts.live.off(c.tenantId, send);
+      });
+    },
+  );
 
-  app.get('/api/v1/detection/settings', async (request) => {
+  app.get('/api/v1/detection/settings', secure.cedar('manageIncidents'), async (request) => {
     const c = await caller(request, true);
     return deps.detection.settings.describe(c.tenantId);
   });
-  app.post('/api/v1/detection/settings', async (request, reply) => {
+  app.post('/api/v1/detection/settings', secure.cedar('manageIncidents'), async (request, reply) => {
     const c = await caller(request, true);
     const body = parseInput(
       z.object({ thresholds: z.unknown().optional(), routes: z.unknown().optional() }).strict(),
@@ -82,15 +87,15 @@ export function incidentRoutes(
     return reply.status(204).send();
   });
 
-  app.get('/api/v1/incidents', async (request) => {
+  app.get('/api/v1/incidents', secure.cedar('readIncidents', 'manageIncidents'), async (request) => {
     const c = await caller(request, false);
     return { incidents: await incidents.list(c.tenantId) };
   });
-  app.post('/api/v1/incidents', async (request, reply) => {
+  app.post('/api/v1/incidents', secure.cedar('manageIncidents'), async (request, reply) => {
     const c = await caller(request, true);
     return reply.status(201).send({ incident: await incidents.open(c.tenantId, request.body, c.who) });
   });
-  app.get('/api/v1/incidents/:id', async (request) => {
+  app.get('/api/v1/incidents/:id', secure.cedar('readIncidents', 'manageIncidents'), async (request) => {
     const c = await caller(request, false);
     const incidentId = id(request);
     return {
@@ -98,72 +103,93 @@ export function incidentRoutes(
       timeline: await incidents.timeline(c.tenantId, incidentId),
     };
   });
-  app.post('/api/v1/incidents/:id/state', async (request) => {
+  app.post('/api/v1/incidents/:id/state', secure.cedar('manageIncidents'), async (request) => {
     const c = await caller(request, true);
     return { incident: await incidents.transition(c.tenantId, id(request), request.body, c.who) };
   });
-  app.post('/api/v1/incidents/:id/notes', async (request, reply) => {
+  app.post('/api/v1/incidents/:id/notes', secure.cedar('manageIncidents'), async (request, reply) => {
     const c = await caller(request, true);
     await incidents.note(c.tenantId, id(request), request.body, c.who);
     return reply.status(204).send();
   });
-  app.post('/api/v1/incidents/:id/playbooks', async (request) => {
+  app.post('/api/v1/incidents/:id/playbooks', secure.cedar('manageIncidents'), async (request) => {
     const c = await caller(request, true);
     return incidents.playbooks.run(c.tenantId, id(request), request.body as never, {
       ...c.who,
       stepUp: c.actor,
     });
   });
-  app.get('/api/v1/incidents/:id/blast-radius', async (request, reply) => {
-    const c = await caller(request, false);
-    const { format, ...scope } = parseInput(formatQuery, request.query);
-    const suspect =
-      typeof scope.suspectType === 'string' && typeof scope.suspectId === 'string'
-        ? { suspect: { type: scope.suspectType, id: scope.suspectId } }
-        : {};
-    const b = await incidents.blastRadiusOf(c.tenantId, id(request), {
-      ...suspect,
-      ...(typeof scope.from === 'string' ? { from: scope.from } : {}),
-      ...(typeof scope.to === 'string' ? { to: scope.to } : {}),
-    });
-    if (format === 'csv')
-      return reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="blast-radius-${id(request)}.csv"`)
-        .send(incidents.blastRadiusCsv(b));
-    return b;
-  });
-  app.get('/api/v1/incidents/:id/regulator-draft', async (request) => {
-    const c = await caller(request, false);
-    return incidents.regulatorDraft(c.tenantId, id(request));
-  });
-  app.get('/api/v1/incidents/:id/notices', async (request) => {
-    const c = await caller(request, false);
-    return { notices: await incidents.notices.list(c.tenantId, id(request)) };
-  });
-  app.post('/api/v1/incidents/:id/notices', async (request) => {
+  app.get(
+    '/api/v1/incidents/:id/blast-radius',
+    secure.cedar('readIncidents', 'manageIncidents'),
+    async (request, reply) => {
+      const c = await caller(request, false);
+      const { format, ...scope } = parseInput(formatQuery, request.query);
+      const suspect =
+        typeof scope.suspectType === 'string' && typeof scope.suspectId === 'string'
+          ? { suspect: { type: scope.suspectType, id: scope.suspectId } }
+          : {};
+      const b = await incidents.blastRadiusOf(c.tenantId, id(request), {
+        ...suspect,
+        ...(typeof scope.from === 'string' ? { from: scope.from } : {}),
+        ...(typeof scope.to === 'string' ? { to: scope.to } : {}),
+      });
+      if (format === 'csv')
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="blast-radius-${id(request)}.csv"`)
+          .send(incidents.blastRadiusCsv(b));
+      return b;
+    },
+  );
+  app.get(
+    '/api/v1/incidents/:id/regulator-draft',
+    secure.cedar('readIncidents', 'manageIncidents'),
+    async (request) => {
+      const c = await caller(request, false);
+      return incidents.regulatorDraft(c.tenantId, id(request));
+    },
+  );
+  app.get(
+    '/api/v1/incidents/:id/notices',
+    secure.cedar('readIncidents', 'manageIncidents'),
+    async (request) => {
+      const c = await caller(request, false);
+      await incidents.get(c.tenantId, id(request)); // another tenant's incident answers 404
+      return { notices: await incidents.notices.list(c.tenantId, id(request)) };
+    },
+  );
+  app.post('/api/v1/incidents/:id/notices', secure.cedar('manageIncidents'), async (request) => {
     const c = await caller(request, true);
     return incidents.sendCustomerNotices(c.tenantId, id(request), c.who);
   });
-  app.post('/api/v1/incidents/:id/notify-tenant', async (request) => {
+  app.post('/api/v1/incidents/:id/notify-tenant', secure.cedar('manageIncidents'), async (request) => {
     const c = await caller(request, true);
     return { recipients: await incidents.notifyTenant(c.tenantId, id(request), c.who) };
   });
-  app.post('/api/v1/incidents/:id/review', async (request, reply) => {
+  app.post('/api/v1/incidents/:id/review', secure.cedar('manageIncidents'), async (request, reply) => {
     const c = await caller(request, true);
     await incidents.review(c.tenantId, id(request), request.body, c.who);
     return reply.status(204).send();
   });
-  app.get('/api/v1/incidents/:id/review', async (request) => {
-    const c = await caller(request, false);
-    return { review: await incidents.readReview(c.tenantId, id(request)) };
-  });
-  app.get('/api/v1/incidents/:id/report.html', async (request, reply) => {
-    const c = await caller(request, false);
-    const html = await incidents.reportHtml(c.tenantId, id(request));
-    return reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
-      .send(html);
-  });
+  app.get(
+    '/api/v1/incidents/:id/review',
+    secure.cedar('readIncidents', 'manageIncidents'),
+    async (request) => {
+      const c = await caller(request, false);
+      return { review: await incidents.readReview(c.tenantId, id(request)) };
+    },
+  );
+  app.get(
+    '/api/v1/incidents/:id/report.html',
+    secure.cedar('readIncidents', 'manageIncidents'),
+    async (request, reply) => {
+      const c = await caller(request, false);
+      const html = await incidents.reportHtml(c.tenantId, id(request));
+      return reply
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+        .send(html);
+    },
+  );
 }

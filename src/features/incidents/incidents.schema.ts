@@ -12,7 +12,10 @@ const isoTime = z
   .transform((v) => new Date(v).toISOString());
 
 export const suspect = z
-  .object({ type: z.enum(['operator', 'api_key', 'ip', 'cli', 'system']), id: z.string().min(1).max(128) })
+  .object({
+    type: z.enum(['operator', 'api_key', 'ip', 'session', 'cli', 'system']),
+    id: z.string().min(1).max(128),
+  })
   .strict();
 
 export const openIncidentInput = z
@@ -60,13 +63,19 @@ export const blastRadiusQuery = z
     actorId: token.optional(),
     clientIp: z.string().ip().optional(),
     requestId: token.optional(),
+    /** The public id of a sign-in session (audit entries carry it). */
+    sessionId: token.optional(),
     from: isoTime,
     to: isoTime,
   })
   .strict()
   .refine(
-    (q) => q.actorId !== undefined || q.clientIp !== undefined || q.requestId !== undefined,
-    'name an actor, an address or a request',
+    (q) =>
+      q.actorId !== undefined ||
+      q.clientIp !== undefined ||
+      q.requestId !== undefined ||
+      q.sessionId !== undefined,
+    'name an actor, an address, a session or a request',
   )
   .refine((q) => q.from <= q.to, 'from must not be after to');
 export type BlastRadiusQuery = z.input<typeof blastRadiusQuery>;

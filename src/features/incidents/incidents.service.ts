@@ -19,6 +19,7 @@ import { createFreezes } from './freeze.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { scopeInput } from './incidents.schema.ts';
 import { createIncidentCore, incidentToJson, type Responder } from './incident-core.ts';
+import type { Mailer } from '../detection/smtp.ts';
 import { createNotices } from './notices.ts';
 import { createPlaybooks, type VendorContainment } from './playbooks.ts';
 import { regulatorDraft } from './regulator.ts';
@@ -48,6 +49,7 @@ export function createIncidents(deps: {
   channels: Pick<ChannelService, 'getForTenant'>;
   graph: Pick<GraphClient, 'listTemplates'>;
   messaging: Pick<SendService, 'send'>;
+  mailer?: Mailer;
 }) {
   const core = createIncidentCore(deps);
   const freezes = createFreezes(deps);
@@ -66,14 +68,16 @@ export function createIncidents(deps: {
     const type = s.suspect?.type ?? row.suspect_type;
     const id = s.suspect?.id ?? row.suspect_id;
     if (!type || !id)
-      throw new ValidationError('The incident names no suspect: give one (operator, api_key or ip)');
+      throw new ValidationError('The incident names no suspect: give one (operator, api_key, ip or session)');
     const from = s.from ?? row.window_from ?? row.aware_at;
     const to = s.to ?? row.window_to ?? deps.clock.now().toISOString();
     return blast.compute(
       tenantId,
       type === 'ip'
         ? { clientIp: id, from, to }
-        : { actorType: type as 'operator' | 'api_key' | 'cli' | 'system', actorId: id, from, to },
+        : type === 'session'
+          ? { sessionId: id, from, to }
+          : { actorType: type as 'operator' | 'api_key' | 'cli' | 'system', actorId: id, from, to },
     );
   }
 

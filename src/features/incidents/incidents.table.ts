@@ -20,7 +20,7 @@ export interface IncidentsTable {
   state: IncidentState;
   opened_by: string;
   alert_id: string | null;
-  /** The suspected actor (`operator`, `api_key`, `ip`) and the time range of its activity. */
+  /** The suspected actor (`operator`, `api_key`, `ip`, `session`) and the time range of its activity. */
   suspect_type: string | null;
   suspect_id: string | null;
   window_from: string | null;

@@ -6,7 +6,7 @@ import type { ChannelService } from '../channels/channels.service.ts';
 import type { ContactService } from '../contacts/contacts.service.ts';
 import { approvedTemplates, type TemplateSummary } from '../conversations/templates.ts';
 import type { DetectionSettings } from '../detection/settings.service.ts';
-import { sendMail } from '../detection/smtp.ts';
+import { createMailer, type Mailer } from '../detection/smtp.ts';
 import type { SendService } from '../messages/send.service.ts';
 import type { Tenant } from '../tenants/tenants.service.ts';
 import type { GraphClient } from '../whatsapp/graph/graph-client.ts';
@@ -39,8 +39,11 @@ export function createNotices(deps: {
   channels: Pick<ChannelService, 'getForTenant'>;
   graph: Pick<GraphClient, 'listTemplates'>;
   messaging: Pick<SendService, 'send'>;
+  /** Sends the tenant's e-mail with the deployment's TLS settings (default: opportunistic STARTTLS). */
+  mailer?: Mailer;
 }) {
   const db = incidentDb(deps.db);
+  const sendMail = deps.mailer ?? createMailer();
 
   async function utilityTemplates(tenantId: string): Promise<TemplateSummary[]> {
     const channel = await deps.db

@@ -7,6 +7,7 @@ import type { Access } from '../access/access.service.ts';
 import { tenantResource } from '../access/entities.ts';
 import { ROTATABLE, type KeyLifecycle } from './rotation.service.ts';
 import { KEY_PURPOSES } from './tenant-key-material.ts';
+import { secure } from '../../http/route-security.ts';
 
 const purposeParams = z.object({ purpose: z.enum(KEY_PURPOSES) }).strict();
 const rotateParams = z.object({ purpose: z.enum(ROTATABLE) }).strict();
@@ -72,12 +73,12 @@ export function keyRoutes(
     });
   };
 
-  app.get('/api/v1/keys', async (request) => {
+  app.get('/api/v1/keys', secure.cedar('manageKeys'), async (request) => {
     const { tenantId } = await manager(request);
     return lifecycle.status(tenantId);
   });
 
-  app.post('/api/v1/keys/:purpose/rotate', async (request, reply) => {
+  app.post('/api/v1/keys/:purpose/rotate', secure.cedar('manageKeys'), async (request, reply) => {
     const { tenantId, ctx } = await manager(request);
     const { purpose } = parseInput(rotateParams, request.params);
     const rotated = await lifecycle.rotate(tenantId, purpose, ctx);
@@ -85,7 +86,7 @@ export function keyRoutes(
     return reply.status(202).send(rotated);
   });
 
-  app.post('/api/v1/keys/contacts/:contactId/rotate', async (request, reply) => {
+  app.post('/api/v1/keys/contacts/:contactId/rotate', secure.cedar('manageKeys'), async (request, reply) => {
     const { tenantId, ctx } = await manager(request);
     const { contactId } = parseInput(contactParams, request.params);
     const rotated = await lifecycle.rotateContact(tenantId, contactId, ctx);
@@ -93,19 +94,19 @@ export function keyRoutes(
     return reply.status(202).send(rotated);
   });
 
-  app.get('/api/v1/keys/jobs/:jobId', async (request) => {
+  app.get('/api/v1/keys/jobs/:jobId', secure.cedar('manageKeys'), async (request) => {
     const { tenantId } = await manager(request);
     const { jobId } = parseInput(jobParams, request.params);
     return { job: await lifecycle.job(jobId, tenantId) };
   });
 
-  app.put('/api/v1/keys/:purpose/policy', async (request) => {
+  app.put('/api/v1/keys/:purpose/policy', secure.cedar('manageKeys'), async (request) => {
     const { tenantId, ctx } = await manager(request);
     const { purpose } = parseInput(purposeParams, request.params);
     return lifecycle.setPolicy(tenantId, purpose, parseInput(policyBody, request.body), ctx);
   });
 
-  app.post('/api/v1/keys/:purpose/trim', async (request) => {
+  app.post('/api/v1/keys/:purpose/trim', secure.cedar('destroyKey'), async (request) => {
     const { tenantId, ctx } = await manager(request, 'destroyKey', true);
     const { purpose } = parseInput(purposeParams, request.params);
     const body = parseInput(trimBody, request.body);
@@ -120,7 +121,7 @@ export function keyRoutes(
   });
 
   // The emergency brake: drops every key from memory at once (all tenants share the root key).
-  app.post('/api/v1/sys/seal', async (request) => {
+  app.post('/api/v1/sys/seal', secure.cedar('manageKeys'), async (request) => {
     await manager(request);
     await deps.seal();
     return { sealed: true };

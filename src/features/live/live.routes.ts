@@ -12,6 +12,7 @@ import type { AccessSession } from '../access/sessions.ts';
 import { CONTENT_SECURITY_POLICY } from '../auth/security-headers.ts';
 import * as repo from './live.repository.ts';
 import type { LiveFeed } from './live.service.ts';
+import { secure } from '../../http/route-security.ts';
 
 const query = z
   .object({ conversation: z.string().max(40).regex(ID_PATTERN, 'conversation must be an id').optional() })
@@ -61,74 +62,78 @@ export function liveRoutes(
     await deps.feed.stop();
   });
 
-  app.get('/api/v1/events', async (request, reply) => {
-    const actor = requireActor(request);
-    const { conversation } = parseInput(query, request.query);
-    if (conversation) {
-      const session = await deps.access.session(actor);
-      const [row] = await repo.conversationContacts(deps.db, actor.tenantId, [conversation]);
-      if (!row) return reply.callNotFound();
-      const f = (await contactFacts(deps.db, actor.tenantId, [row.contact_id])).get(row.contact_id)!;
-      const { resource, related } = conversationEntities(conversation, f);
-      await session.enforce(
-        'readMessages',
-        resource,
-        { type: 'conversation', id: conversation, what: 'Conversation' },
-        { related },
-      );
-    }
+  app.get(
+    '/api/v1/events',
+    secure.session('events are filtered per conversation by readMessages'),
+    async (request, reply) => {
+      const actor = requireActor(request);
+      const { conversation } = parseInput(query, request.query);
+      if (conversation) {
+        const session = await deps.access.session(actor);
+        const [row] = await repo.conversationContacts(deps.db, actor.tenantId, [conversation]);
+        if (!row) return reply.callNotFound();
+        const f = (await contactFacts(deps.db, actor.tenantId, [row.contact_id])).get(row.contact_id)!;
+        const { resource, related } = conversationEntities(conversation, f);
+        await session.enforce(
+          'readMessages',
+          resource,
+          { type: 'conversation', id: conversation, what: 'Conversation' },
+          { related },
+        );
+      }
 
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'content-security-policy': CONTENT_SECURITY_POLICY,
-      'x-request-id': request.id,
-      connection: 'keep-alive',
-    });
-    const send = (event: string, data: unknown) =>
-      raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    raw.write('retry: 2000\n\n');
-    send('ready', { conversation: conversation ?? null });
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': CONTENT_SECURITY_POLICY,
+        'x-request-id': request.id,
+        connection: 'keep-alive',
+      });
+      const send = (event: string, data: unknown) =>
+        raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      raw.write('retry: 2000\n\n');
+      send('ready', { conversation: conversation ?? null });
 
-    let closed = false;
-    let queue = Promise.resolve();
-    const unsubscribe = deps.feed.subscribe({
-      tenantId: actor.tenantId,
-      ...(conversation ? { watch: conversation } : {}),
-      onChange(ids, watchedChanged) {
-        queue = queue
-          .then(async () => {
-            if (closed) return;
-            const shown = await visible(actor, actor.tenantId, ids);
-            if (shown.length > 0) send('conversations', { ids: shown });
-            if (conversation && (watchedChanged || shown.includes(conversation)))
-              send('messages', { id: conversation });
-          })
-          .catch((error: unknown) => {
-            deps.logger.warn({ err: error }, 'live events: could not deliver a change');
-            end();
-          });
-      },
-    });
-    const heartbeat = setInterval(() => {
-      void (async () => {
-        if (!actor.sessionId || !(await deps.sessionIsLive(actor.sessionId))) return end();
-        raw.write(': keep-alive\n\n');
-      })().catch(() => end());
-    }, HEARTBEAT_MS);
+      let closed = false;
+      let queue = Promise.resolve();
+      const unsubscribe = deps.feed.subscribe({
+        tenantId: actor.tenantId,
+        ...(conversation ? { watch: conversation } : {}),
+        onChange(ids, watchedChanged) {
+          queue = queue
+            .then(async () => {
+              if (closed) return;
+              const shown = await visible(actor, actor.tenantId, ids);
+              if (shown.length > 0) send('conversations', { ids: shown });
+              if (conversation && (watchedChanged || shown.includes(conversation)))
+                send('messages', { id: conversation });
+            })
+            .catch((error: unknown) => {
+              deps.logger.warn({ err: error }, 'live events: could not deliver a change');
+              end();
+            });
+        },
+      });
+      const heartbeat = setInterval(() => {
+        void (async () => {
+          if (!actor.sessionId || !(await deps.sessionIsLive(actor.sessionId))) return end();
+          raw.write(': keep-alive\n\n');
+        })().catch(() => end());
+      }, HEARTBEAT_MS);
 
-    function end(): void {
-      if (closed) return;
-      closed = true;
-      open.delete(end);
-      clearInterval(heartbeat);
-      unsubscribe();
-      raw.end();
-    }
-    open.add(end);
-    request.raw.on('close', end);
-  });
+      function end(): void {
+        if (closed) return;
+        closed = true;
+        open.delete(end);
+        clearInterval(heartbeat);
+        unsubscribe();
+        raw.end();
+      }
+      open.add(end);
+      request.raw.on('close', end);
+    },
+  );
 }

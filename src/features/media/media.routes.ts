@@ -9,6 +9,7 @@ import { contactFacts } from '../access/directory.service.ts';
 import { conversationEntities } from '../access/entities.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { MediaService } from './media.service.ts';
+import { secure } from '../../http/route-security.ts';
 
 const params = z.object({ mediaId: z.string().regex(/^md_[0-9a-z]{26}$/) });
 
@@ -20,7 +21,7 @@ export function mediaRoutes(
   app: FastifyInstance,
   deps: { db: Db; access: Pick<Access, 'session'>; audit: Pick<AuditService, 'append'>; media: MediaService },
 ): void {
-  app.get('/api/v1/media/:mediaId', async (request, reply) => {
+  app.get('/api/v1/media/:mediaId', secure.cedar('readMessages'), async (request, reply) => {
     const actor = requireActor(request);
     const { mediaId } = parseInput(params, request.params);
     const row = await deps.db

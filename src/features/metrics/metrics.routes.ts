@@ -2,6 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, UnauthenticatedError } from '../../lib/errors.ts';
 import type { Metrics } from './metrics.ts';
+import { secure } from '../../http/route-security.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -38,9 +39,13 @@ export function metricsRoutes(app: FastifyInstance, deps: { metrics: Metrics; to
     deps.metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', async (request, reply) => {
-    authorizeScrape(request, deps.token);
-    const { contentType, body } = await deps.metrics.render();
-    return reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
-  });
+  app.get(
+    '/metrics',
+    secure.by('metricsToken', 'operational counters only; no tenant data'),
+    async (request, reply) => {
+      authorizeScrape(request, deps.token);
+      const { contentType, body } = await deps.metrics.render();
+      return reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
+    },
+  );
 }

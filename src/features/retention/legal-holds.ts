@@ -52,6 +52,14 @@ export function createLegalHolds(deps: {
     },
 
     async release(tenantId: string, contactId: string, actor: AuditActor): Promise<void> {
+      // Another tenant's (or no) customer answers 404 rather than auditing a release that did nothing.
+      const contact = await db
+        .selectFrom('contacts')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', contactId)
+        .executeTakeFirst();
+      if (!contact) throw new NotFoundError('Contact');
       await db.transaction().execute(async (trx) => {
         await trx
           .deleteFrom('legal_holds')

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.ts';
+import type { CollectLinkSweep } from '../collect/link-sweep.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { DsrService } from '../dsr/dsr.service.ts';
 import type { Erasure } from '../dsr/erasure.service.ts';
@@ -9,7 +10,7 @@ export const PRIVACY_INTERVAL_MS = 60 * 60_000;
 
 /**
  * Background privacy housekeeping: finishes the row purge of erased customers, deletes expired export
- * archives, and runs (or resumes) each tenant's retention purge. Every step is idempotent and resumable,
+ * archives and used or expired collection links, and runs (or resumes) each tenant's retention purge. Every step is idempotent and resumable,
  * so overlapping processes or a crash in the middle do no harm.
  */
 export function createPrivacyWorker(deps: {
@@ -17,6 +18,7 @@ export function createPrivacyWorker(deps: {
   retention: Pick<Retention, 'run' | 'policy'>;
   erasure: Pick<Erasure, 'purgePending'>;
   dsr: Pick<DsrService, 'sweepExpired'>;
+  collectLinks: Pick<CollectLinkSweep, 'run'>;
   logger: Logger;
 }) {
   let timer: NodeJS.Timeout | undefined;
@@ -25,6 +27,7 @@ export function createPrivacyWorker(deps: {
   async function tick(): Promise<void> {
     await deps.erasure.purgePending();
     await deps.dsr.sweepExpired();
+    await deps.collectLinks.run();
     const tenants = await deps.db.selectFrom('tenants').select('id').execute();
     for (const { id } of tenants) {
       const p = await deps.retention.policy(id);

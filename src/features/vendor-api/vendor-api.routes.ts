@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthenticatedError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
+import { secure } from '../../http/route-security.ts';
 import { VendorKeyError, type ApiKeyService, type VendorPrincipal } from '../api-keys/api-keys.service.ts';
 import { handleParams } from './vendor-api.schema.ts';
 import type { VendorApi } from './vendor-api.service.ts';
@@ -43,7 +44,10 @@ export function vendorApiRoutes(
     return request.vendorPrincipal;
   };
   const handle = (request: FastifyRequest) => parseInput(handleParams, request.params).id;
-  const opts = { onRequest: authenticate };
+  const opts = {
+    onRequest: authenticate,
+    ...secure.by('apiKey', 'vendor API key; scopes and the vendor pseudonym space are checked per route'),
+  };
 
   app.get(`${VENDOR_API_PREFIX}/me`, opts, async (request) => api.me(principal(request)));
 

@@ -29,6 +29,8 @@ interface Results {
   read: number;
   failed: number;
   optedOut: number;
+  unknown: number;
+  unknownHint: string | null;
   failures: { code: number; count: number; hint: string }[];
 }
 
@@ -202,6 +204,11 @@ export function CampaignsPage() {
                       {f.code} × {f.count}: {f.hint}
                     </div>
                   ))}
+                  {r?.unknownHint && (
+                    <div>
+                      ? × {r.unknown}: {r.unknownHint}
+                    </div>
+                  )}
                 </td>
                 <td>
                   {(COMMANDS[c.status] ?? []).map((cmd) => (

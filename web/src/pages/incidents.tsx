@@ -36,6 +36,7 @@ interface Blast {
   totals: { customers: number; records: number; fields: string[] };
   digest: string;
 }
+const SUSPECT_TYPES = ['operator', 'api_key', 'ip', 'session'] as const;
 
 /** Incidents: the list, or one incident with its clocks, timeline, playbooks, notices and review. */
 export function IncidentsPage({ incidentId }: { incidentId: string | null }) {
@@ -114,6 +115,10 @@ function IncidentDetail({ id }: { id: string }) {
   const [timeline, setTimeline] = useState<TimelineEntry[]>([]);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [blast, setBlast] = useState<Blast | null>(null);
+  // The blast radius of another suspect than the incident's (e.g. one session of the operator).
+  const [scope, setScope] = useState<{ type: string; id: string } | null>(null);
+  const [scopeType, setScopeType] = useState<string>('session');
+  const [scopeId, setScopeId] = useState('');
   const [note, setNote] = useState('');
   const [review, setReview] = useState({
     cause: '',
@@ -125,6 +130,9 @@ function IncidentDetail({ id }: { id: string }) {
   });
   const [error, setError] = useState<MessageKey | null>(null);
   const base = `/api/v1/incidents/${id}`;
+  const blastQuery = scope
+    ? `suspectType=${encodeURIComponent(scope.type)}&suspectId=${encodeURIComponent(scope.id)}`
+    : '';
 
   const load = useCallback(() => {
     api<{ incident: Incident; timeline: TimelineEntry[] }>('GET', base).then(
@@ -135,8 +143,10 @@ function IncidentDetail({ id }: { id: string }) {
       (e) => setError(errorKey(e)),
     );
     api<Draft>('GET', `${base}/regulator-draft`).then(setDraft, () => setDraft(null));
-    api<Blast>('GET', `${base}/blast-radius`).then(setBlast, () => setBlast(null));
-  }, [base]);
+    api<Blast>('GET', `${base}/blast-radius${blastQuery ? `?${blastQuery}` : ''}`).then(setBlast, () =>
+      setBlast(null),
+    );
+  }, [base, blastQuery]);
   useEffect(load, [load]);
 
   const act = (method: string, path: string, body?: unknown) =>
@@ -211,8 +221,27 @@ function IncidentDetail({ id }: { id: string }) {
       </div>
 
       <h2>{t('incidents.blast')}</h2>
+      <form
+        className="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setScope(scopeId.trim() ? { type: scopeType, id: scopeId.trim() } : null);
+        }}
+      >
+        <label htmlFor="b-type">{t('incidents.blastSuspectType')}</label>
+        <select id="b-type" value={scopeType} onChange={(e) => setScopeType(e.target.value)}>
+          {SUSPECT_TYPES.map((k) => (
+            <option key={k} value={k}>
+              {t(`incidents.suspectType.${k}`)}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="b-id">{t('incidents.blastSuspectId')}</label>
+        <input id="b-id" value={scopeId} onChange={(e) => setScopeId(e.target.value)} />
+        <button type="submit">{t('incidents.blastApply')}</button>
+      </form>
       {blast && (
-        <p>
+        <p data-testid="blast-totals">
           {t('incidents.blastTotals', {
             customers: number(blast.totals.customers),
             records: number(blast.totals.records),
@@ -220,13 +249,23 @@ function IncidentDetail({ id }: { id: string }) {
           })}{' '}
           <button
             type="button"
-            onClick={() => void download(`${base}/blast-radius?format=csv`, `blast-radius-${id}.csv`)}
+            onClick={() =>
+              void download(
+                `${base}/blast-radius?format=csv${blastQuery ? `&${blastQuery}` : ''}`,
+                `blast-radius-${id}.csv`,
+              )
+            }
           >
             CSV
           </button>
           <button
             type="button"
-            onClick={() => void download(`${base}/blast-radius`, `blast-radius-${id}.json`)}
+            onClick={() =>
+              void download(
+                `${base}/blast-radius${blastQuery ? `?${blastQuery}` : ''}`,
+                `blast-radius-${id}.json`,
+              )
+            }
           >
             JSON
           </button>

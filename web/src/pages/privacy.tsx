@@ -4,11 +4,13 @@ import { errorKey } from '../components/errors.ts';
 import { useI18n } from '../i18n/index.tsx';
 import type { MessageKey } from '../i18n/en.ts';
 import { api } from '../lib/api.ts';
+import { useSession } from '../lib/session.tsx';
+import { ExecuteDialog, NewRequestForm, type DsrType } from './privacy-actions.tsx';
 
 interface DsrRequest {
   id: string;
   contactId: string;
-  type: 'access' | 'erasure' | 'rectification';
+  type: DsrType;
   status: 'open' | 'in_progress' | 'completed' | 'rejected';
   regime: string;
   receivedAt: string;
@@ -18,11 +20,17 @@ interface DsrRequest {
   overdue: boolean;
 }
 
-/** Data-subject requests with their deadline clocks (soonest first); ids only, no personal data. */
+/**
+ * Data-subject requests with their deadline clocks (soonest first); ids only, no personal data.
+ * Admins (who hold `handleDataRequests`) record new requests and execute open ones.
+ */
 export function PrivacyPage() {
   const { t, dateTime } = useI18n();
+  const { me } = useSession();
+  const handles = me.operator.role === 'admin';
   const [requests, setRequests] = useState<DsrRequest[] | null>(null);
   const [error, setError] = useState<MessageKey | null>(null);
+  const [executing, setExecuting] = useState<DsrRequest | null>(null);
 
   const load = useCallback(() => {
     api<{ requests: DsrRequest[] }>('GET', '/api/v1/dsr/requests').then(
@@ -48,6 +56,7 @@ export function PrivacyPage() {
       </div>
       <p>{t('privacy.explain')}</p>
       <ErrorAlert error={error} />
+      {handles && <NewRequestForm onCreated={load} />}
       {requests && requests.length === 0 && <p>{t('privacy.none')}</p>}
       {requests && requests.length > 0 && (
         <table data-testid="dsr-requests">
@@ -59,6 +68,7 @@ export function PrivacyPage() {
               <th>{t('privacy.received')}</th>
               <th>{t('privacy.due')}</th>
               <th>{t('privacy.clock')}</th>
+              {handles && <th>{t('common.actions')}</th>}
             </tr>
           </thead>
           <tbody>
@@ -76,10 +86,27 @@ export function PrivacyPage() {
                 <td>
                   <strong>{countdown(r)}</strong>
                 </td>
+                {handles && (
+                  <td>
+                    {(r.status === 'open' || r.status === 'in_progress') && (
+                      <button type="button" onClick={() => setExecuting(r)}>
+                        {t('privacy.execute')}
+                      </button>
+                    )}
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
+      )}
+      {executing && (
+        <ExecuteDialog
+          id={executing.id}
+          type={executing.type}
+          onClose={() => setExecuting(null)}
+          onDone={load}
+        />
       )}
     </div>
   );

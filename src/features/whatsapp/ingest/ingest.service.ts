@@ -14,6 +14,7 @@ import type { ConsentLedger } from '../../consent/consent.service.ts';
 import type { ConsentSignals } from '../../consent/signals.ts';
 import type { IngestEvents } from '../../vendor-webhooks/webhooks.service.ts';
 import { restrictMessage } from '../../dlp/restricted-field.ts';
+import type { DlpSettings } from '../../dlp/dlp-settings.ts';
 import type { CampaignEvents } from '../../campaigns/campaign-events.ts';
 import {
   messagesValue,
@@ -55,6 +56,8 @@ export function createIngestService(deps: {
   vendorEvents?: IngestEvents;
   /** Campaign statuses, template and quality updates (campaigns/); a no-op for other items. */
   campaignEvents?: Pick<CampaignEvents, 'status' | 'field'>;
+  /** The tenant's enabled DLP detectors (dlp/); all restricted kinds without it. */
+  dlp?: Pick<DlpSettings, 'restrictedKinds'>;
 }) {
   const { keyring, clock } = deps;
 
@@ -107,7 +110,19 @@ export function createIngestService(deps: {
       type: m.type,
       wamid_key: await wamidKey(tenant, m.id),
       // Cards, IDs, IBANs… are cut out of the body into a doubly sealed `restricted` field (dlp/).
-      content_ct: sealContent(key, tenant, id, await restrictMessage(keyring, tenant.id, id, key, m)),
+      content_ct: sealContent(
+        key,
+        tenant,
+        id,
+        await restrictMessage(
+          keyring,
+          tenant.id,
+          id,
+          key,
+          m,
+          await deps.dlp?.restrictedKinds(tenant.id, trx),
+        ),
+      ),
       status: 'received',
       error_code: null,
       sent_at: sentAt.toISOString(),
@@ -120,7 +135,7 @@ export function createIngestService(deps: {
     const media = MEDIA_TYPES.has(m.type) ? (m[m.type] as { id?: unknown } | undefined) : undefined;
     if (media && typeof media.id === 'string' && MEDIA_ID.test(media.id))
       await enqueueMediaFetch(trx, tenant, channel, id, contactId, m.type, media);
-    await deps.consentSignals.onInbound(trx, {
+    const signal = await deps.consentSignals.onInbound(trx, {
       tenant,
       channelId: channel.id,
       contactId,
@@ -130,6 +145,9 @@ export function createIngestService(deps: {
       message: m,
       sentAt,
     });
+    // A STOP keyword or button is an opt-out like Meta's own: subscribers hear about it.
+    if (signal?.intent === 'opt_out' && signal.changed)
+      await deps.vendorEvents?.optedOut(trx, tenant.id, { contactId });
     await deps.vendorEvents?.messageStored(trx, tenant.id, { contactId, conversationId, messageId: id });
     return 'stored' as const;
   }

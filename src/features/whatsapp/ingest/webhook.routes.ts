@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { GroupCommitter } from '../../../db/group-commit.ts';
 import { AppError, NotFoundError, UnauthenticatedError, ValidationError } from '../../../lib/errors.ts';
 import { parseInput } from '../../../lib/validation.ts';
+import { secure } from '../../../http/route-security.ts';
 import type { ChannelService } from '../../channels/channels.service.ts';
 import type { TenantService } from '../../tenants/tenants.service.ts';
 import type { IngestService } from './ingest.service.ts';
@@ -46,21 +47,29 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
       (_req, body, next) => next(null, body),
     );
 
-    scope.get('/webhooks/whatsapp/:channelId', async (request, reply) => {
-      const { channelId } = parseChannel(request.params);
-      const channel = await deps.channels.get(channelId);
-      const query = handshake.safeParse(request.query);
-      if (!query.success || !secretsEqual(query.data['hub.verify_token'], channel.verifyToken)) {
-        return reply
-          .status(403)
-          .send({ error: { code: 'forbidden', message: 'Verification failed' }, requestId: request.id });
-      }
-      return reply.type('text/plain').send(query.data['hub.challenge']);
-    });
+    scope.get(
+      '/webhooks/whatsapp/:channelId',
+      secure.by('webhookSignature', 'Meta subscription handshake: the channel verify token'),
+      async (request, reply) => {
+        const { channelId } = parseChannel(request.params);
+        const channel = await deps.channels.get(channelId);
+        const query = handshake.safeParse(request.query);
+        if (!query.success || !secretsEqual(query.data['hub.verify_token'], channel.verifyToken)) {
+          return reply
+            .status(403)
+            .send({ error: { code: 'forbidden', message: 'Verification failed' }, requestId: request.id });
+        }
+        return reply.type('text/plain').send(query.data['hub.challenge']);
+      },
+    );
 
     // Meta delivers up to thousands of webhooks a second: no access-log lines for them (refusals are
     // audited, failures still logged as errors).
-    const post = { bodyLimit: WEBHOOK_BODY_LIMIT, logLevel: 'warn' } as const;
+    const post = {
+      bodyLimit: WEBHOOK_BODY_LIMIT,
+      logLevel: 'warn',
+      ...secure.by('webhookSignature', 'X-Hub-Signature-256 over the raw body with the channel app secret'),
+    } as const;
     scope.post('/webhooks/whatsapp/:channelId', post, async (request, reply) => {
       const { channelId } = parseChannel(request.params);
       const channel = await deps.channels.get(channelId);

@@ -1,0 +1,268 @@
+// The soak: a mixed load against one `chatvault serve` process started as production starts it (CLI
+// set-up, then `serve`; bench/lib/ingest-server.ts), for SOAK_SECONDS (600 by default). Signed webhooks
+// from the Cloud API emulator, console reads, reveals with a reason, replies through the outbox to the
+// emulator and one campaign, while the server's heap and RSS are read from /metrics every ~10 s.
+import { totpCode } from '../../src/features/auth/totp.ts';
+import { startEmulator, type Emulator } from '../../src/features/whatsapp/emulator/index.ts';
+import { enrollOperatorAt, signInOperator, type HttpClient } from '../../test/support/cluster.ts';
+import { prepareCampaignAt } from '../../test/support/cluster-work.ts';
+import { startIngestServer, type IngestServer } from '../lib/ingest-server.ts';
+import {
+  DEFAULT_BOUNDS,
+  LatencyLog,
+  judge,
+  type MemorySample,
+  type SoakBounds,
+  type WindowStats,
+} from './stats.ts';
+
+export interface SoakOptions {
+  readonly seconds: number;
+  /** Webhook deliveries per second (each one message). */
+  readonly ingestPerSecond?: number;
+  /** Data directory of the server (kept after the run); a temp one otherwise. */
+  readonly dataDir?: string;
+  /** Extra CHATVAULT_* settings for the server (e.g. a PostgreSQL URL and schema). */
+  readonly env?: Record<string, string>;
+  /** Everything the server process writes. */
+  readonly output?: (chunk: Buffer) => void;
+  readonly bounds?: SoakBounds;
+  /** Called before the server stops (the leak scan dumps PostgreSQL here). */
+  readonly beforeStop?: () => Promise<void>;
+}
+
+export interface SoakResult {
+  readonly seconds: number;
+  readonly windowSeconds: number;
+  readonly bounds: SoakBounds;
+  readonly memory: MemorySample[];
+  readonly latency: WindowStats[];
+  readonly counts: Record<string, number>;
+  readonly errors: Record<string, number>;
+  readonly expected: Record<string, number>;
+  readonly failures: string[];
+}
+
+const APP_SECRET = 'soak-app-secret-0123456789abcdef';
+const REASON = 'customer asked for a call back today';
+
+export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  const seconds = options.seconds;
+  const bounds = options.bounds ?? DEFAULT_BOUNDS;
+  // Per minute on a long run; a short run (tests) still gets several windows.
+  const windowS = Math.min(60, Math.max(5, Math.floor(seconds / 4)));
+  const emulator = await startEmulator({
+    appSecret: APP_SECRET,
+    accessToken: 'bench-access-token-0123456789',
+    verifyToken: 'bench-verify-token',
+    seed: 77,
+    customers: 300,
+    throughput: 1000,
+    statusDelaysMs: { sent: 20, delivered: 100, read: 300 },
+  });
+  let server: IngestServer | undefined;
+  try {
+    server = await startIngestServer({
+      appSecret: APP_SECRET,
+      phoneNumberId: emulator.channel.phoneNumberId,
+      wabaId: emulator.channel.wabaId,
+      env: { CHATVAULT_GRAPH_API_BASE: emulator.url, CHATVAULT_LOG_LEVEL: 'info', ...options.env },
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.output ? { output: options.output } : {}),
+    });
+    emulator.setCallback(`${server.url}${server.path}`, 'bench-verify-token');
+    if (!(await emulator.subscribe())) throw new Error('soak: the emulator could not subscribe');
+    const target = {
+      url: server.url,
+      env: { ...options.env, CHATVAULT_GRAPH_API_BASE: emulator.url },
+      dataDir: server.dataDir,
+      tenant: 'bench',
+    };
+    const campaign = await prepareCampaignAt(target, emulator, {
+      count: 40,
+      ratePerSecond: 2,
+      name: 'Soak sale',
+    });
+    // The owner assigns conversations; the agent reads, reveals (a reason and a fresh second factor)
+    // and answers the ones assigned to it, as the default policies allow.
+    const owner = await signInOperator(
+      server.url,
+      await enrollOperatorAt(target, 'owner@soak.test'),
+      'bench',
+    );
+    const agentAccount = await enrollOperatorAt(target, 'agent@soak.test', 'agent');
+    const agent = Object.assign(await signInOperator(server.url, agentAccount, 'bench'), {
+      seed: agentAccount.seed,
+      steppedUpAt: Date.now(),
+    });
+    const log = new LatencyLog();
+    const memory: MemorySample[] = [];
+    const started = performance.now();
+    const now = () => (performance.now() - started) / 1000;
+    const end = started + seconds * 1000;
+
+    const loops = [
+      every(1000 / (options.ingestPerSecond ?? 20), end, () => ingest(emulator, log, now)),
+      every(1000, end, () => consoleRead(agent, log, now)),
+      every(15_000, end, () => reveal(agent, log, now)),
+      every(3000, end, () => reply(agent, log, now)),
+      every(2000, end, () => assign(owner, agentAccount.id, log, now)),
+      // Every ~10 s (more often on a short run, so the judgement has enough samples).
+      every(Math.min(10_000, (seconds * 1000) / 12), end, async () =>
+        memory.push(await sampleMemory(server!, now())),
+      ),
+      (async () => {
+        await sleep(Math.min(20_000, seconds * 200));
+        await campaign.start();
+        log.count(log.expected, 'campaign started');
+      })(),
+    ];
+    await Promise.all(loops);
+    memory.push(await sampleMemory(server, now()));
+    await emulator.flush();
+    const counts: Record<string, number> = {};
+    for (const s of log.samples) counts[s.op] = (counts[s.op] ?? 0) + 1;
+    counts['campaign messages sent'] = emulator.sent().filter((s) => s.template === 'summer_sale').length;
+    counts['replies sent'] = emulator.sent().filter((s) => s.template === undefined).length;
+    const latency = log.windows(windowS);
+    const failures = judge(memory, latency, seconds, windowS, bounds);
+    if (log.errors.size > 0)
+      failures.push(`unexpected errors: ${JSON.stringify(Object.fromEntries(log.errors))}`);
+    await options.beforeStop?.();
+    return {
+      seconds,
+      windowSeconds: windowS,
+      bounds,
+      memory,
+      latency,
+      counts,
+      errors: Object.fromEntries(log.errors),
+      expected: Object.fromEntries(log.expected),
+      failures,
+    };
+  } finally {
+    await server?.close();
+    await emulator.close();
+  }
+}
+
+/** Runs `work` every `intervalMs` until `end` (performance.now()); a slow run delays the next. */
+async function every(intervalMs: number, end: number, work: () => Promise<unknown>): Promise<void> {
+  let next = performance.now();
+  while (performance.now() < end) {
+    await work();
+    next += intervalMs;
+    const wait = next - performance.now();
+    if (wait > 0) await sleep(Math.min(wait, end - performance.now()));
+    else next = performance.now();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+async function timed<T>(log: LatencyLog, op: string, now: () => number, work: () => Promise<T>) {
+  const t = now();
+  const at = performance.now();
+  try {
+    const result = await work();
+    log.add(op, t, performance.now() - at);
+    return result;
+  } catch (error) {
+    log.count(log.errors, `${op}: ${error instanceof Error ? error.message.slice(0, 120) : 'failed'}`);
+    return undefined;
+  }
+}
+
+let kind = 0;
+async function ingest(emulator: Emulator, log: LatencyLog, now: () => number): Promise<void> {
+  // Mostly text; every tenth an image (media download through the outbox, blob store).
+  const k = kind++ % 10 === 9 ? 'image' : 'text';
+  const delivered = await timed(log, 'ingest', now, () => emulator.deliver(k));
+  if (delivered && delivered.outcome !== 'acked') log.count(log.errors, `ingest: ${delivered.outcome}`);
+}
+
+async function expectOk(client: HttpClient, method: string, url: string, body?: unknown) {
+  const r = await client.request(method, url, body);
+  if (r.status >= 300)
+    throw new Error(`${method} ${url.replace(/[a-z]+_[0-9a-z]{26}/g, ':id')} → ${r.status}`);
+  return r.json;
+}
+
+/** The owner takes new conversations (assignment is what lets an operator read and answer them). */
+async function assign(owner: HttpClient, operatorId: string, log: LatencyLog, now: () => number) {
+  const r = (await owner.request('GET', '/api/v1/conversations?view=all')).json as ConversationList;
+  const open = (r.conversations ?? []).find((c) => !c.canRead);
+  if (!open) return;
+  await timed(log, 'assign', now, () =>
+    expectOk(owner, 'POST', '/api/v1/assignments', { contactId: open.contact.id, operatorId }),
+  );
+}
+
+interface ConversationList {
+  conversations?: { id: string; contact: { id: string }; canRead: boolean }[];
+}
+
+/** The whole inbox (the owner assigns, so sees every conversation), those the caller may read. */
+async function conversations(owner: HttpClient) {
+  const r = (await expectOk(owner, 'GET', '/api/v1/conversations?view=all')) as ConversationList;
+  return (r.conversations ?? []).filter((c) => c.canRead);
+}
+
+let turn = 0;
+async function consoleRead(owner: HttpClient, log: LatencyLog, now: () => number): Promise<void> {
+  const list = await timed(log, 'console.inbox', now, () => conversations(owner));
+  if (!list || list.length === 0) return;
+  const c = list[turn++ % list.length]!;
+  await timed(log, 'console.messages', now, () =>
+    expectOk(owner, 'GET', `/api/v1/conversations/${c.id}/messages`),
+  );
+}
+
+type Agent = HttpClient & { seed: Buffer; steppedUpAt: number };
+
+async function reveal(owner: Agent, log: LatencyLog, now: () => number): Promise<void> {
+  // A reveal needs a second factor at most 5 minutes old: step up again (a new TOTP step) after 4.
+  if (Date.now() - owner.steppedUpAt > 240_000) {
+    const code = totpCode(owner.seed, new Date());
+    await timed(log, 'step-up', now, () => expectOk(owner, 'POST', '/api/v1/auth/step-up/totp', { code }));
+    owner.steppedUpAt = Date.now();
+  }
+  const list = await conversations(owner).catch(() => []);
+  const c = list[turn++ % Math.max(1, list.length)];
+  const contactId = c?.contact.id;
+  if (!contactId) return;
+  await timed(log, 'reveal', now, () =>
+    expectOk(owner, 'POST', `/api/v1/contacts/${contactId}/reveal`, { field: 'phone', reason: REASON }),
+  );
+}
+
+async function reply(owner: HttpClient, log: LatencyLog, now: () => number): Promise<void> {
+  const list = await conversations(owner).catch(() => []);
+  if (list.length === 0) return;
+  const c = list[turn++ % list.length]!;
+  const r = await timed(log, 'reply', now, () =>
+    owner.request('POST', `/api/v1/conversations/${c.id}/messages`, {
+      type: 'text',
+      text: { body: 'Thanks, we are on it' },
+    }),
+  );
+  if (!r) return;
+  // 422: the customer wrote from a username only (no number to reply to) or the window closed.
+  if (r.status === 202) return;
+  if (r.status === 422 || r.status === 409) log.count(log.expected, `reply ${r.status}`);
+  else log.count(log.errors, `reply → ${r.status}`);
+}
+
+async function sampleMemory(server: IngestServer, t: number): Promise<MemorySample> {
+  const res = await fetch(`${server.url}/metrics`);
+  const text = await res.text();
+  const metric = (name: string) => {
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+    return m ? Number(m[1]) / 1024 / 1024 : Number.NaN;
+  };
+  return {
+    t,
+    heapUsedMb: metric('chatvault_nodejs_heap_size_used_bytes'),
+    rssMb: metric('chatvault_process_resident_memory_bytes'),
+  };
+}
