@@ -1,59 +1,40 @@
-import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-/** What the audit log learns of the signed-in request it is written in. */
-interface RequestFacts {
-  readonly requestId: string;
-  /** The session's public id (`auth_sessions.id`), never its secret. */
-  readonly sessionId: string;
-}
-
-const RESOURCE = Symbol('chatvault.auditScope');
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    [RESOURCE]?: AsyncResource;
-  }
-}
-
 /**
- * Which sign-in session an audit entry was written in, without every feature passing it along: each
- * signed-in request runs in an async scope holding its request id and session id. An entry gets the
- * session only when it names that same request id, so work that outlives a request (timers, queues
- * started during it) never lends a session to entries of other requests.
+ * Which sign-in session an audit entry was written in, without every feature passing it along: the
+ * signed-in requests in flight, by request id, each with its session's public id
+ * (`auth_sessions.id`, never its secret). Audit entries already carry their request id, so an entry
+ * gets the session only when it names a signed-in request still in flight; once the response is
+ * sent (or the client is gone) the request id names no session any more. A plain map, not
+ * AsyncLocalStorage: that would switch on async hooks for every promise in the process.
  */
 export function createRequestScope() {
-  const storage = new AsyncLocalStorage<RequestFacts>();
+  const sessions = new Map<string, string>();
 
   return {
-    /** The session of the signed-in request `requestId`, if the caller is running inside it. */
+    /** The session of the signed-in request `requestId`, while that request is in flight. */
     sessionOf(requestId: string | undefined): string | undefined {
-      if (requestId === undefined) return undefined;
-      const facts = storage.getStore();
-      return facts?.requestId === requestId ? facts.sessionId : undefined;
+      return requestId === undefined ? undefined : sessions.get(requestId);
     },
 
-    /**
-     * Opens the scope for every request that `request.actor` says is signed in. Register after the
-     * hook that authenticates. Socket and body-parser callbacks may run outside the scope, so it is
-     * re-entered before validation as well (as @fastify/request-context does); the session-chain test
-     * streams a body in pieces over a real socket to check the handler still sees it.
-     */
+    /** Tracks every request that `sessionOfRequest` says is signed in. Register after authentication. */
     register(app: FastifyInstance, sessionOfRequest: (request: FastifyRequest) => string | undefined): void {
       app.addHook('onRequest', (request, _reply, done) => {
         const sessionId = sessionOfRequest(request);
-        if (sessionId === undefined) return done();
-        storage.run({ requestId: request.id, sessionId }, () => {
-          const resource = new AsyncResource('chatvault-audit-scope');
-          request[RESOURCE] = resource;
-          resource.runInAsyncScope(done, request.raw);
-        });
+        if (sessionId !== undefined) sessions.set(request.id, sessionId);
+        done();
       });
-      app.addHook('preValidation', (request, _reply, done) => {
-        const resource = request[RESOURCE];
-        if (resource) resource.runInAsyncScope(done, request.raw);
-        else done();
-      });
+      const forget = (request: FastifyRequest, _reply: unknown, done: () => void) => {
+        sessions.delete(request.id);
+        done();
+      };
+      app.addHook('onResponse', forget);
+      app.addHook('onRequestAbort', (request, done) => forget(request, undefined, done));
+    },
+
+    /** Signed-in requests in flight (for tests: nothing may linger after the responses). */
+    get inFlight(): number {
+      return sessions.size;
     },
   };
 }

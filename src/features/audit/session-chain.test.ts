@@ -121,6 +121,7 @@ test('the request scope names the session only to entries of that same signed-in
     const anonymous = await app.inject({ method: 'POST', url: '/act', payload: { a: 1 } });
     assert.deepEqual(anonymous.json(), { mine: null, other: null, none: null });
     assert.equal(scope.sessionOf('anything'), undefined, 'outside any request there is no session');
+    assert.equal(scope.inFlight, 0, 'finished requests leave nothing behind');
   } finally {
     await app.close();
   }
