@@ -18,6 +18,7 @@ import { cluster } from './0016-cluster.ts';
 import { auditSession } from './0018-audit-session.ts';
 import { privacyOps } from './0017-privacy-ops.ts';
 import { keyIndexVersion } from './0009-key-index-version.ts';
+import { contactsPhoneLean } from './0020-contacts-phone-lean.ts';
 
 /** All migrations in order. Names sort lexically; never rename or edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
@@ -40,5 +41,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0018-audit-session': auditSession(dialect),
     '0017-privacy-ops': privacyOps(dialect),
     '0009-key-index-version': keyIndexVersion(dialect),
+    '0020-contacts-phone-lean': contactsPhoneLean(dialect),
   };
 }

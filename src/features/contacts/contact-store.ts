@@ -69,8 +69,8 @@ export function createContactStore(deps: {
 
     /**
      * Exact phone lookup of a normalised E.164 number: both blind indexes narrow the search to a
-     * handful of candidates (false positives by design), read from the covering index; each one's
-     * phone is opened and compared, and only the customers that match are read in full.
+     * handful of candidate rows (false positives by design), read in one statement; each one's phone
+     * is opened and compared, and only the customers that match are decrypted in full.
      * `rows` are the matching rows (what the caller records as revealed).
      */
     async findByPhone(
@@ -90,13 +90,11 @@ export function createContactStore(deps: {
       );
       const rows: repo.ContactRow[] = [];
       const matches: Contact[] = [];
-      for (const candidate of candidates) {
-        const key = await keyFor(tenant, candidate);
-        if (codec.decryptPhone(tenant, key, candidate) !== e164) continue;
-        const row = await repo.findById(db, tenant.id, candidate.id);
-        if (!row) continue;
+      for (const row of candidates) {
+        const key = await keyFor(tenant, row);
+        if (codec.decryptPhone(tenant, key, row) !== e164) continue;
         rows.push(row);
-        matches.push(await open(tenant, row, row.key_version === candidate.key_version ? key : undefined));
+        matches.push(await open(tenant, row, key));
       }
       return { rows, matches };
     },

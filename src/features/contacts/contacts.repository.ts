@@ -80,13 +80,11 @@ export async function findByPhoneIndex(db: Db, tenantId: string, last4: number, 
     .execute();
 }
 
-/** What telling phone candidates apart needs; read from the covering phone index alone. */
-export type PhoneCandidate = Pick<ContactRow, 'id' | 'key_version' | 'key_wrapped' | 'phone_ct'>;
-
+/** Exact-phone candidates, whole rows (the blind indexes match a handful of customers by design). */
 const byPhoneIndex = prepared((db, a: { tenantId: string; last4: number; full: number }) =>
   db
     .selectFrom('contacts')
-    .select(['id', 'key_version', 'key_wrapped', 'phone_ct'])
+    .selectAll()
     .where('tenant_id', '=', a.tenantId)
     .where('phone_last4_bidx', '=', a.last4)
     .where('phone_bidx', '=', a.full),
@@ -97,7 +95,7 @@ export async function findPhoneCandidates(
   tenantId: string,
   last4: number,
   full: number,
-): Promise<PhoneCandidate[]> {
+): Promise<ContactRow[]> {
   return (await byPhoneIndex(db, { tenantId, last4, full })).rows;
 }
 
