@@ -123,7 +123,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const counts: Record<string, number> = {};
     for (const s of log.samples) counts[s.op] = (counts[s.op] ?? 0) + 1;
     counts['campaign messages sent'] = emulator.sent().filter((s) => s.template === 'summer_sale').length;
-    counts['replies sent'] = emulator.sent().filter((s) => s.template === undefined).length;
+    counts['free-form messages sent (replies, opt-out confirmations)'] = emulator
+      .sent()
+      .filter((s) => s.template === undefined).length;
     const latency = log.windows(windowS);
     const failures = judge(memory, latency, seconds, windowS, bounds);
     if (log.errors.size > 0)
@@ -202,9 +204,9 @@ interface ConversationList {
   conversations?: { id: string; contact: { id: string }; canRead: boolean }[];
 }
 
-/** The whole inbox (the owner assigns, so sees every conversation), those the caller may read. */
-async function conversations(owner: HttpClient) {
-  const r = (await expectOk(owner, 'GET', '/api/v1/conversations?view=all')) as ConversationList;
+/** The caller's inbox (conversations assigned to it), those it may read. */
+async function conversations(client: HttpClient) {
+  const r = (await expectOk(client, 'GET', '/api/v1/conversations')) as ConversationList;
   return (r.conversations ?? []).filter((c) => c.canRead);
 }
 

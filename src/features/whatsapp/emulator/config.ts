@@ -34,7 +34,7 @@ export const emulatorSettings = z
       .min(0)
       .max(2 ** 32 - 1)
       .default(1),
-    customers: z.number().int().min(1).max(100_000).default(50),
+    customers: z.number().int().min(1).max(200_000).default(50),
     duplicateRate: z.number().min(0).max(1).default(0),
     throughput: z.number().int().min(1).max(10_000).default(80),
     pairRate: z
