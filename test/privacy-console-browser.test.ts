@@ -7,7 +7,6 @@ import { ensureConsoleBuilt } from '../src/features/console/build.ts';
 import { fakeCustomers } from '../src/features/demo/fake-customers.ts';
 import { openArchive } from '../src/features/dsr/export-archive.ts';
 import type { Tenant } from '../src/features/tenants/tenants.service.ts';
-import type { Clock } from '../src/lib/clock.ts';
 import { testOperator } from './support/actors.ts';
 import {
   enrolledOperator,
@@ -18,23 +17,12 @@ import {
   signInWithRecoveryCode,
   type Browser,
 } from './support/browser.ts';
+import { offsetClock } from './support/auth.ts';
 import { startTestRuntime, type TestRuntime } from './support/runtime.ts';
 import { databaseTargets } from './support/targets.ts';
 
 const PASSWORD = 'meadow-ledger-copper-2031';
 const REASON_LABEL = 'Reason (recorded encrypted in the audit log)';
-
-/** Real time plus an offset the test moves forward (a stale second factor without waiting 5 minutes). */
-function offsetClock() {
-  let offset = 0;
-  const clock: Clock & { advance(seconds: number): void } = {
-    now: () => new Date(Date.now() + offset),
-    advance(seconds: number) {
-      offset += seconds * 1000;
-    },
-  };
-  return clock;
-}
 
 for (const target of databaseTargets()) {
   describe(

@@ -1,5 +1,6 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import type { Dialect } from '../database.ts';
+import { contactsPhoneCover } from './0014-contacts-phone-cover.ts';
 
 /**
  * Back to a lean phone index (0014 made it cover the wrapped key and the phone ciphertext). An exact
@@ -17,26 +18,7 @@ export function contactsPhoneLean(dialect: Dialect): Migration {
         .columns(['tenant_id', 'phone_last4_bidx', 'phone_bidx'])
         .execute();
     },
-    async down(db: Kysely<unknown>) {
-      await db.schema.dropIndex('contacts_phone_bidx').execute();
-      if (dialect === 'postgres') {
-        await sql`create index contacts_phone_bidx on contacts (tenant_id, phone_last4_bidx, phone_bidx)
-          include (id, key_version, key_wrapped, phone_ct)`.execute(db);
-      } else {
-        await db.schema
-          .createIndex('contacts_phone_bidx')
-          .on('contacts')
-          .columns([
-            'tenant_id',
-            'phone_last4_bidx',
-            'phone_bidx',
-            'id',
-            'key_version',
-            'key_wrapped',
-            'phone_ct',
-          ])
-          .execute();
-      }
-    },
+    // Back to 0014's covering index.
+    down: (db: Kysely<unknown>) => contactsPhoneCover(dialect).up(db),
   };
 }
