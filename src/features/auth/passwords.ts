@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { hash, parseOptions, verify } from '@node-rs/argon2';
 import { hkdf } from '../../lib/crypto/hkdf.ts';
+import { createLimiter } from '../../lib/limiter.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import { normalizePassword } from './password-policy.ts';
 
@@ -14,22 +15,6 @@ export const ARGON2_PARAMS = { memoryCost: 19456, timeCost: 2, parallelism: 1, o
  */
 const HASH_CONCURRENCY = Math.max(1, availableParallelism() - 1);
 
-/** A tiny FIFO semaphore: `run(fn)` waits for a free slot, so hashing queues instead of piling up. */
-function limiter(slots: number) {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= slots) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
-
 export interface StoredPassword {
   readonly hash: string;
   readonly pepperVersion: number;
@@ -40,7 +25,8 @@ export interface StoredPassword {
  * root key, never in the database). Hashing runs on libuv's thread pool, never on the event loop.
  */
 export function createPasswordHasher(deps: { keyring: Pick<Keyring, 'tenantKey'> }) {
-  const limit = limiter(HASH_CONCURRENCY);
+  const hashing = createLimiter(HASH_CONCURRENCY);
+  const limit = <T>(fn: () => Promise<T>) => hashing.run(fn);
   let dummy: Promise<string> | undefined;
   const dummySecret = randomBytes(32);
 

@@ -13,7 +13,8 @@ import { sentSince } from './campaigns.repository.ts';
 import { campaignDb, type CampaignsTable } from './campaigns.table.ts';
 import { quietCountries } from './countries.ts';
 import { createSendOne } from './send-one.ts';
-import { availableSlots, bookSlots, createLimiter } from './pacer.ts';
+import { createLimiter } from '../../lib/limiter.ts';
+import { availableSlots, bookSlots } from './pacer.ts';
 import type { CampaignTemplates } from './templates.service.ts';
 
 const TIERS: Record<string, number> = {
