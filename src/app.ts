@@ -91,6 +91,7 @@ export function buildApp(runtime: Runtime): FastifyInstance {
   });
   registerAuth(app, {
     auth: runtime.auth,
+    access: runtime.access,
     operators: runtime.operators,
     tenants: runtime.tenants,
     publicUrl: runtime.config.publicUrl,
@@ -131,6 +132,7 @@ export function buildApp(runtime: Runtime): FastifyInstance {
   });
   channelRoutes(app, {
     db: runtime.database.db,
+    access: runtime.access,
     channels: runtime.channels,
     tenants: runtime.tenants,
     graph: runtime.graph,

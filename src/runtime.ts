@@ -106,7 +106,16 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
   });
   const channels = createChannelService({ db, keyring, clock: deps.clock });
   const upsertContact = createContactUpserter({ keyring, codec, clock: deps.clock });
-  const consent = createConsentLedger({ db, reader: database.reader, keyring, audit, clock: deps.clock });
+  const consent = createConsentLedger({
+    db,
+    reader: database.reader,
+    keyring,
+    audit,
+    clock: deps.clock,
+    // Every opt-out, whatever its source, reaches vendor webhooks (bound late: created just below).
+    onOptOut: (trx, tenantId, contactId) =>
+      vendorWebhooks.ingestEvents.optedOut(trx, tenantId, { contactId }),
+  });
   const consentSignals = createConsentSignals({ ledger: consent, keyring, clock: deps.clock });
   const vendors = createVendorService({ db, keyring, audit, ...deps });
   const apiKeys = createApiKeyService({ db, keyring, vendors, audit, ...deps });

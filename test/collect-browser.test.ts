@@ -170,6 +170,11 @@ for (const target of databaseTargets()) {
         await signInWithRecoveryCode(page, agent, 'shop');
         await page.goto(`${origin}/inbox/${f.conversationId}`);
         await page.getByTestId('secure-link').waitFor();
+        // The sent link message reads as a label: no placeholder, link id or token on the screen.
+        const label = page.getByTestId('collect-link-label').first();
+        await label.waitFor();
+        assert.equal((await label.innerText()).trim(), '🔒 secure form link sent');
+        assert.ok(!(await page.content()).includes('collect-token'), 'no link placeholder in the bubbles');
         const part = page.getByTestId('restricted').last();
         await part.waitFor();
         assert.ok(

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { asStaff, startAccessFixture, type AccessFixture } from './support/access.ts';
-import { metaJson, PHONE_NUMBER_ID, sign, textMessage, WABA_ID } from './support/meta.ts';
+import { messagesDelivery, metaJson, PHONE_NUMBER_ID, sign, textMessage, WABA_ID } from './support/meta.ts';
 import { databaseTargets } from './support/targets.ts';
 import { issueKey, registerVendor } from './support/vendors.ts';
 
@@ -33,12 +33,13 @@ async function startReceiver() {
 }
 
 for (const target of databaseTargets()) {
-  describe(`a STOP keyword is an opt-out vendors hear about (${target.name})`, () => {
+  describe(`every opt-out signal is one vendors hear about (${target.name})`, () => {
     let f: AccessFixture;
     let receiver: Awaited<ReturnType<typeof startReceiver>>;
     let path = '';
-    const post = async (wamid: string, text: string) => {
-      const body = metaJson(textMessage(customer.waId, customer.name, wamid, text));
+    const post = async (wamid: string, text: string) =>
+      deliver(metaJson(textMessage(customer.waId, customer.name, wamid, text)));
+    const deliver = async (body: Buffer) => {
       const res = await f.app.inject({
         method: 'POST',
         url: path,
@@ -75,6 +76,60 @@ for (const target of databaseTargets()) {
       assert.deepEqual(receiver.types, ['contact.opted_out']);
       await post('wamid.HBgLMTY1MDU1NTk4NzYVAgASGBQzQUFBQw', 'stop');
       assert.deepEqual(receiver.types, ['contact.opted_out'], 'already opted out: no second event');
+    });
+
+    test("Meta's user_preferences stop, an imported opt-out and error 131050 reach vendors too, once each", async () => {
+      const before = receiver.types.length;
+      const prefs = (value: 'stop' | 'resume', timestamp: number) =>
+        metaJson(
+          messagesDelivery(
+            {
+              contacts: [{ wa_id: '16505550111', profile: { name: 'Bo Prefs' } }],
+              user_preferences: [{ wa_id: '16505550111', category: 'marketing_messages', value, timestamp }],
+            },
+            'user_preferences',
+          ),
+        );
+      await deliver(prefs('stop', 1_780_000_000));
+      await deliver(prefs('stop', 1_780_000_060));
+      assert.equal(receiver.types.length, before + 1, 'a repeated stop changes nothing and is not re-sent');
+      const marketer = await f.hire('marketer');
+      const items = (event: 'opt_in' | 'opt_out', at: string) => [
+        { contactId: f.ids[1], purpose: 'marketing', event, at, evidence: { method: 'phone call' } },
+      ];
+      const optIn = await asStaff(f.app, marketer).post('/api/v1/consent/import', {
+        items: items('opt_in', '2026-01-02T00:00:00.000Z'),
+      });
+      assert.equal(optIn.statusCode, 201, optIn.body);
+      await f.t.runtime.outbox.drain();
+      assert.equal(receiver.types.length, before + 1, 'an opt-in is no opt-out');
+      const optOut = await asStaff(f.app, marketer).post('/api/v1/consent/import', {
+        items: items('opt_out', '2026-01-03T00:00:00.000Z'),
+      });
+      assert.equal(optOut.statusCode, 201, optOut.body);
+      await f.t.runtime.outbox.drain();
+      assert.equal(receiver.types.length, before + 2, 'an imported opt-out is announced');
+      // What the send job and the campaign sender record when Meta answers 131050.
+      const { consent, database } = f.t.runtime;
+      const record = (event: 'opt_in' | 'opt_out') =>
+        database.db.transaction().execute((trx) =>
+          consent.record(trx, {
+            tenantId: f.acme.id,
+            contactId: f.ids[2]!,
+            purpose: 'marketing',
+            event,
+            source: event === 'opt_in' ? 'agent' : 'send_error_131050',
+            at: new Date(),
+          }),
+        );
+      await record('opt_in');
+      await record('opt_out');
+      await f.t.runtime.outbox.drain();
+      assert.deepEqual(receiver.types.slice(before), [
+        'contact.opted_out',
+        'contact.opted_out',
+        'contact.opted_out',
+      ]);
     });
   });
 }

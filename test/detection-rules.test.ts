@@ -11,6 +11,7 @@ import { databaseTargets } from './support/targets.ts';
 
 type Ev = Partial<AuditEvent> & Pick<AuditEvent, 'action'>;
 const MIN = 60_000;
+const HOUR = 60 * MIN;
 
 for (const target of databaseTargets()) {
   describe(`detection rules, each with a false-positive guard (${target.name})`, () => {
@@ -81,6 +82,34 @@ for (const target of databaseTargets()) {
       clock.advance(24 * 60 * MIN);
       await emit(tn, reads(150, 'op_power'), 2000); // day 2: the same volume is this person's normal
       assert.equal((await alertsOf(tn, 'bulk_access')).length, 1);
+    });
+
+    test('bulk reads by a busy actor: the burst alerts once it exceeds 3 × their busiest hour, not a window later', async () => {
+      const tn = await tenant();
+      clock.advance(HOUR - (clock.now().getTime() % HOUR) + MIN);
+      await emit(tn, reads(40, 'op_busy'), MIN); // a normal hour: 40 reads (busiest 40 → floor 120)
+      assert.deepEqual(await alertsOf(tn, 'bulk_access'), []);
+      clock.advance(24 * 60 * MIN);
+      await emit(tn, reads(110, 'op_busy'), 2000); // within 3 × 40: quiet
+      assert.deepEqual(await alertsOf(tn, 'bulk_access'), []);
+      await emit(tn, reads(40, 'op_busy'), 2000); // the same burst grows past 120 within 5 min
+      const alerts = await alertsOf(tn, 'bulk_access');
+      assert.equal(alerts.length, 1);
+      assert.equal((alerts[0]!.detail as { count: number }).count, 121);
+    });
+
+    test('bulk reads across the top of the hour: the first part of the burst is not its own baseline', async () => {
+      const tn = await tenant();
+      // 90 reads ending 10 s before the hour, seen by the engine (learned), then 20 more after it.
+      const toHour = HOUR - (clock.now().getTime() % HOUR);
+      clock.advance(toHour - 100_000);
+      await emit(tn, reads(90, 'op_night'), 1000);
+      assert.deepEqual(await alertsOf(tn, 'bulk_access'), []);
+      clock.advance(30_000);
+      await emit(tn, reads(20, 'op_night'), 1000);
+      const alerts = await alertsOf(tn, 'bulk_access');
+      assert.equal(alerts.length, 1, 'the burst of 110 in under 3 minutes alerts');
+      assert.deepEqual(alerts[0]!.actor, { type: 'operator', id: 'op_night' });
     });
 
     test('tenant-wide reads: many accounts each below their threshold still alert together; fewer do not', async () => {

@@ -33,6 +33,7 @@ import {
   seedTenant,
   wrongRoleFor,
 } from './support/security-sweep.ts';
+import { seedPrivateRecords, snapshotRecords } from './support/security-sweep-records.ts';
 import { databaseTargets } from './support/targets.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -45,6 +46,8 @@ const ENDS_SESSION = new Set(['POST /api/v1/auth/logout']);
 const SEALS = new Set(['POST /api/v1/sys/seal']);
 /** Actions only marketers hold by default: another tenant's ids are tried as a marketer for them. */
 const MARKETING = new Set<string>(['manageCampaigns', 'readSegments', 'manageConsent']);
+/** Bodies no route accepts: an unknown field only, a wrong type, and fields of the wrong kind. */
+const INVALID_BODIES = ['{"sweepUnknownField":1}', '[]', '{"reason":7,"name":[],"role":{}}'];
 const hasBody = (method: string) => method === 'POST' || method === 'PUT' || method === 'PATCH';
 const key = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
 
@@ -123,7 +126,7 @@ for (const target of databaseTargets()) {
       );
       assert.throws(
         () => app.post('/half', { config: { security: { auth: 'session' } } }, () => 'x'),
-        /exactly one of action, roles or reason/,
+        /exactly one of action or reason/,
       );
       app.get('/declared', secure.cedar('readAudit'), () => 'x');
       assert.deepEqual(declaredRoutes(app).map(key), ['GET /declared', 'HEAD /declared']);
@@ -135,7 +138,7 @@ for (const target of databaseTargets()) {
       assert.match(declarationProblem({ auth: 'session' })!, /exactly one/);
       assert.match(declarationProblem({ auth: 'apiKey', action: 'readAudit' })!, /session auth/);
       assert.match(declarationProblem({ auth: 'session', action: 'readEverything' })!, /unknown Cedar/);
-      assert.match(declarationProblem({ auth: 'session', roles: ['root'] })!, /roles/);
+      assert.match(declarationProblem({ auth: 'session', roles: ['admin'] })!, /role gates are not allowed/);
       assert.match(
         declarationProblem({ auth: 'session', reason: 'own account only', orActions: ['readAudit'] })!,
         /exactly one|orActions/,
@@ -168,21 +171,26 @@ for (const target of databaseTargets()) {
       report('unauthenticated requests');
     });
 
-    test('an operator whose role the route does not admit gets 403 or 404', async () => {
+    test('an operator whose role the route does not admit gets 403 or 404, also with an invalid body', async () => {
       let checked = 0;
+      let invalid = 0;
       for (const r of routes) {
-        const { action, orActions, roles } = r.security;
-        if (!action && !roles) continue;
-        const role: OperatorRole = action
-          ? wrongRoleFor([action, ...(orActions ?? [])])
-          : roles!.includes('agent')
-            ? 'auditor'
-            : 'agent';
+        const { action, orActions } = r.security;
+        if (!action) continue;
+        const role: OperatorRole = wrongRoleFor([action, ...(orActions ?? [])]);
         const url = fillPath(r.url, (name) => idFor(own, r.url, name)) + sampleQuery(r.method, r.url);
         const res = await send(wrong[role], r.method, url, sampleBody(r.method, r.url, 'x'));
-        if (!bodyOrQueryRefusal(res, r.url)) expectIn(res, [403, 404], `${key(r)} as ${role}`);
+        expectIn(res, [403, 404], `${key(r)} as ${role}`);
         checked += 1;
+        if (!hasBody(r.method)) continue;
+        // Authorisation comes before validation: a body no route accepts still answers 403/404, never 400.
+        for (const body of INVALID_BODIES) {
+          const refused = await send(wrong[role], r.method, url, body);
+          expectIn(refused, [403, 404], `${key(r)} as ${role} with invalid body ${body}`);
+        }
+        invalid += 1;
       }
+      assert.ok(invalid > 40, `only ${invalid} routes with a body have a role check`);
       assert.ok(checked > 80, `only ${checked} routes have a role check`);
       report('wrong-role requests');
     });
@@ -263,6 +271,65 @@ for (const target of databaseTargets()) {
       }
       assert.ok(reached >= 20, `only ${reached} vendor requests got past the key check`);
       report('vendor API injection requests');
+    });
+
+    test("another tenant's real media, restricted message, session and passkey answer 404 and stay unchanged", async () => {
+      const clock = {
+        now: () => f.clock.now(),
+        advance: (seconds: number) => f.clock.advance(seconds * 1000),
+      } as ReturnType<typeof manualClock>;
+      const globex = await f.t.runtime.tenants.getById(globexOwner.tenantId);
+      const b = await seedPrivateRecords(f, clock, globex, {
+        id: foreign.channel!,
+        appSecret: 'sweep-app-secret-2-0123456789',
+        phoneNumberId: '106540352242922',
+        wabaId: '102290129340392',
+      });
+      // The records are real: their own tenant reaches them.
+      const restricted = `/api/v1/conversations/${b.conversation}/messages/${b.message}/restricted`;
+      const revealed = await send(globexOwner, 'POST', restricted, JSON.stringify({ reason: REASON }));
+      expectStatus(revealed, 200);
+      assert.ok(revealed.json<{ kinds: string[] }>().kinds.includes('card'), revealed.body);
+      const opened = await f.t.runtime.media.open(globex.id, b.media);
+      const chunks: Buffer[] = [];
+      for await (const chunk of opened.stream) chunks.push(chunk as Buffer);
+      assert.equal(Buffer.concat(chunks).toString('utf8'), 'sweep media: a receipt photo');
+      const mine = await b.client.get('/api/v1/auth/sessions');
+      expectStatus(mine, 200);
+      assert.ok(mine.json<Array<{ id: string }>>().some((s) => s.id === b.session));
+      const keys = await b.client.get('/api/v1/auth/passkeys');
+      expectStatus(keys, 200);
+      assert.ok(JSON.stringify(keys.json()).includes(b.passkey));
+      const before = await snapshotRecords(f, b);
+
+      // Tenant A's callers: an owner (test actor) and an admin with a real session (account routes).
+      const email = 'sweep.cross@acme.test';
+      const { token } = await invite(f.t.runtime, f.acme, email, 'admin');
+      const { seed } = await enrollWithTotp(f.app, clock, token, PASSWORD);
+      const a = await signIn(f.app, clock, { tenant: 'acme', email, password: PASSWORD, seed });
+      const attempts: Array<[string, LightMyRequestResponse]> = [
+        ['media as owner', await send(f.owner, 'GET', `/api/v1/media/${b.media}`)],
+        ['media as admin', await a.get(`/api/v1/media/${b.media}`)],
+        ['restricted', await send(f.owner, 'POST', restricted, JSON.stringify({ reason: REASON }))],
+        [
+          'restricted in own conversation',
+          await send(
+            f.owner,
+            'POST',
+            `/api/v1/conversations/${own.conversation!}/messages/${b.message}/restricted`,
+            JSON.stringify({ reason: REASON }),
+          ),
+        ],
+        ['revoke session', await a.request('DELETE', `/api/v1/auth/sessions/${b.session}`)],
+        ['rename passkey', await a.request('PATCH', `/api/v1/auth/passkeys/${b.passkey}`, { name: 'Taken' })],
+        ['remove passkey', await a.request('DELETE', `/api/v1/auth/passkeys/${b.passkey}`)],
+      ];
+      for (const [what, res] of attempts) expectIn(res, [404], `another tenant's ${what}`);
+      report("another tenant's real records");
+      assert.deepEqual(await snapshotRecords(f, b), before);
+      expectStatus(await b.client.get('/api/v1/me'), 200);
+      const still = await b.client.get('/api/v1/auth/sessions');
+      assert.ok(still.json<Array<{ id: string }>>().some((s) => s.id === b.session));
     });
 
     // Last: it moves the clock past the idle timeout.

@@ -3,8 +3,10 @@
 // detector costs at least, with no validation). "Chat text" is ordinary lines with one in five from
 // the labelled corpus (cards, IDs, orders, prices, tracking numbers…); "dense" is the corpus alone.
 // Recall and false positives are computed on the corpus in the same run. MB = 10^6 UTF-8 bytes.
+// Then consent checks and erasure (bench/lib/privacy-ops.ts): the suite reports all three targets.
 import { buildCorpus, measure } from '../../src/features/dlp/corpus.ts';
 import { scan } from '../../src/features/dlp/scanner.ts';
+import { measurePrivacyOps, privacyOpsBaselines } from '../lib/privacy-ops.ts';
 import { alternate, percentile } from '../lib/timing.ts';
 import type { BenchSuite } from '../lib/suite.ts';
 
@@ -37,6 +39,7 @@ const suite: BenchSuite = {
   baselines: {
     'dlp.scan_mb_per_s': ['dlp.regex_baseline_mb_per_s'],
     'dlp.scan_dense_mb_per_s': ['dlp.regex_baseline_dense_mb_per_s'],
+    ...privacyOpsBaselines,
   },
   async run() {
     const corpus = buildCorpus(8, 2000);
@@ -80,6 +83,7 @@ const suite: BenchSuite = {
       'dlp.scan_message_p99_us': percentile(perMessage, 99),
       'dlp.recall': quality.recall,
       'dlp.false_positive_pct': quality.falsePositivePct,
+      ...(await measurePrivacyOps()),
     };
   },
 };

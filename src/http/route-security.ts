@@ -1,6 +1,5 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { ACTIONS, type ActionId } from '../features/access/cedar-schema.ts';
-import type { OperatorRole } from '../features/operators/operators.table.ts';
 
 /**
  * How a route establishes who is calling:
@@ -27,15 +26,15 @@ export type RouteAuth = (typeof ROUTE_AUTH)[number];
 
 /**
  * What every route declares in `config.security`: its authentication and its authorisation, which
- * is exactly one of a Cedar action the handler enforces (the first one, when it enforces several), a
- * role gate the handler applies, or the reason neither applies. `orActions` lists further actions
- * any one of which also admits the caller (an auditor's read of what admins manage).
+ * is exactly one of a Cedar action the handler enforces (the first one, when it enforces several) or
+ * the reason none applies. Role gates are refused: every authorisation decision is Cedar's.
+ * `orActions` lists further actions any one of which also admits the caller (an auditor's read of
+ * what admins manage).
  */
 export interface RouteSecurity {
   readonly auth: RouteAuth;
   readonly action?: ActionId;
   readonly orActions?: readonly ActionId[];
-  readonly roles?: readonly OperatorRole[];
   readonly reason?: string;
 }
 
@@ -53,7 +52,6 @@ export interface DeclaredRoute {
   readonly bodyLimit: number | undefined;
 }
 
-const ROLES: readonly OperatorRole[] = ['agent', 'marketer', 'admin', 'auditor', 'owner'];
 const tables = new WeakMap<FastifyInstance, DeclaredRoute[]>();
 
 type Options = { config: { security: RouteSecurity } };
@@ -64,8 +62,6 @@ export const secure = {
   /** A signed-in operator; the handler enforces this Cedar action (or any one of `orActions`). */
   cedar: (action: ActionId, ...orActions: ActionId[]): Options =>
     options({ auth: 'session', action, ...(orActions.length > 0 ? { orActions } : {}) }),
-  /** A signed-in operator with one of these roles (checked by the handler, not Cedar). */
-  roles: (...roles: OperatorRole[]): Options => options({ auth: 'session', roles }),
   /** A signed-in operator acting on their own account; the reason says why no policy applies. */
   session: (reason: string): Options => options({ auth: 'session', reason }),
   /** Any other authentication, with the reason no Cedar decision applies. */
@@ -77,8 +73,9 @@ export function declarationProblem(security: unknown): string | undefined {
   if (!security || typeof security !== 'object') return 'no config.security declaration';
   const s = security as Record<string, unknown>;
   if (!ROUTE_AUTH.includes(s.auth as RouteAuth)) return `unknown auth ${JSON.stringify(s.auth)}`;
-  const kinds = ['action', 'roles', 'reason'].filter((k) => s[k] !== undefined);
-  if (kinds.length !== 1) return 'declare exactly one of action, roles or reason';
+  if (s.roles !== undefined) return 'role gates are not allowed: authorise with a Cedar action';
+  const kinds = ['action', 'reason'].filter((k) => s[k] !== undefined);
+  if (kinds.length !== 1) return 'declare exactly one of action or reason';
   if (s.action !== undefined && !ACTIONS.includes(s.action as ActionId))
     return `unknown Cedar action ${JSON.stringify(s.action)}`;
   if (s.action !== undefined && s.auth !== 'session') return 'a Cedar action needs session auth';
@@ -86,12 +83,6 @@ export function declarationProblem(security: unknown): string | undefined {
     const more = s.orActions as unknown[];
     if (s.action === undefined || !Array.isArray(more) || !more.every((a) => ACTIONS.includes(a as ActionId)))
       return 'orActions must list Cedar actions, next to action';
-  }
-  if (s.roles !== undefined) {
-    const roles = s.roles as unknown[];
-    if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => ROLES.includes(r as OperatorRole)))
-      return 'roles must be a non-empty list of operator roles';
-    if (s.auth !== 'session') return 'a role gate needs session auth';
   }
   if (s.reason !== undefined && (typeof s.reason !== 'string' || s.reason.trim().length < 8))
     return 'the reason must say why no policy applies';

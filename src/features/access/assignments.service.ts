@@ -38,9 +38,9 @@ export function createAssignments(deps: {
   }
 
   async function change(session: AccessSession, input: AssignmentInput, assign: boolean): Promise<void> {
+    const decision = await authorize(session);
     const v = parseInput(assignmentInput, input);
     const tenantId = session.actor.tenantId;
-    const decision = await authorize(session);
     if (!(await repo.contactExists(db, tenantId, v.contactId))) throw new NotFoundError('Contact');
     await deps.operators.getById(tenantId, v.operatorId);
     const at = deps.clock.now().toISOString();

@@ -76,10 +76,11 @@ export function createBreakGlass(deps: {
 
   return {
     async request(session: AccessSession, input: BreakGlassInput): Promise<BreakGlassGrant> {
-      const v = parseInput(breakGlassInput, input);
       const tenantId = session.actor.tenantId;
       const w = workspace(tenantId);
+      // Authorisation before validation (the reason itself is checked right after).
       const decision = await session.enforce('breakGlass', w.resource, w.target, { hasReason: true });
+      const v = parseInput(breakGlassInput, input);
       const id = newId('bg');
       const now = deps.clock.now();
       const row: BreakGlassGrantsTable = {

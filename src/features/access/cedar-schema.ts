@@ -41,6 +41,7 @@ action manageKeys, destroyKey appliesTo { principal: Operator, resource: Keyring
 action approve appliesTo { principal: Operator, resource: ApprovalRequest, context: RequestContext };
 action manageConsent, readDataRequests, handleDataRequests
   appliesTo { principal: Operator, resource: Workspace, context: RequestContext };
+action manageOwners appliesTo { principal: Operator, resource: Workspace, context: RequestContext };
 `;
 
 /** Every action, with the resource type a decision about it names. */
@@ -77,6 +78,7 @@ export const ACTION_RESOURCES = {
   manageConsent: 'Workspace',
   readDataRequests: 'Workspace',
   handleDataRequests: 'Workspace',
+  manageOwners: 'Workspace',
 } as const;
 
 export type ActionId = keyof typeof ACTION_RESOURCES;

@@ -67,6 +67,9 @@ export const DEFAULT_POLICIES: Readonly<Record<string, string>> = {
   'privacy-requests-admin': `permit (principal in Role::"admin", action == Action::"readDataRequests", resource);`,
   'privacy-requests-handle': `permit (principal in Role::"admin", action == Action::"handleDataRequests", resource);`,
   'owner-oversight': `permit (principal in Role::"owner", action in [Action::"managePolicies", Action::"readGrants"], resource);`,
+  // Operator lifecycle (auth/admin.routes.ts): admins manage operators (manageOperators); inviting,
+  // re-enrolling, disabling, unlocking or revoking an owner also needs manageOwners: owners only.
+  'owner-manage-owners': `permit (principal in Role::"owner", action == Action::"manageOwners", resource);`,
 };
 
 /** Policy ids whose forbid explains a denial to the caller, most specific first. */

@@ -118,6 +118,7 @@ const EXPECTED: Record<ActionId, { assigned: OperatorRole[]; unassigned: Operato
   manageConsent: same(['marketer', 'admin', 'owner']),
   readDataRequests: same(['admin', 'auditor', 'owner']),
   handleDataRequests: same(STAFF_ADMINS),
+  manageOwners: same(['owner']),
 };
 
 describe('the default policy set', () => {

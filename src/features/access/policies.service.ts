@@ -106,13 +106,13 @@ export function createTenantPolicies(deps: { db: Db; audit: Pick<AuditService, '
     },
 
     async add(session: AccessSession, input: AddPolicyInput): Promise<TenantPolicy> {
-      const v = parseInput(addPolicyInput, input);
       const tenantId = session.actor.tenantId;
       const decision = await session.enforce('managePolicies', tenantResource('Workspace', tenantId), {
         type: 'workspace',
         id: tenantId,
         what: 'Workspace',
       });
+      const v = parseInput(addPolicyInput, input);
       const id = newId('tp');
       const check = checkPolicy(id, v.text);
       if (!check.ok)

@@ -52,13 +52,16 @@ export function createReveals(deps: {
       contactId: string,
       input: RevealInput,
     ): Promise<Revealed> {
-      const v = parseInput(revealInput, input);
       const opened = await deps.contacts.openOne(tenant, contactId);
       const facts = (await contactFacts(db, tenant.id, [contactId])).get(contactId)!;
+      // Authorisation before validation: decided about the field as asked (policies may name it);
+      // the field and the reason are then validated, and a valid field is the one decided about.
+      const asked = (input ?? {}) as { field?: unknown };
       const decision = await session.enforceContact('revealField', facts, {
-        field: v.field,
+        field: typeof asked.field === 'string' ? asked.field.slice(0, 64) : '',
         hasReason: true,
       });
+      const v = parseInput(revealInput, input);
       const actor = session.actor;
       const at = deps.clock.now().toISOString();
       const event = await deps.audit.prepare({

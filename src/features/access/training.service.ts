@@ -71,6 +71,11 @@ export function createTraining(deps: {
 
   return {
     async record(session: AccessSession, input: TrainingInput): Promise<TrainingRecord> {
+      // Authorisation before validation: only an operator's own policy acknowledgement is open to
+      // callers without manageTraining, so anyone else is refused whatever the rest of the body says.
+      const claimed = (input ?? {}) as { operatorId?: unknown; kind?: unknown };
+      const selfAck = claimed.kind === 'policy_ack' && claimed.operatorId === session.actor.id;
+      if (!selfAck) await mayManage(session, '', false);
       const v = parseInput(trainingInput, input);
       const tenantId = session.actor.tenantId;
       const policyIds = await mayManage(session, v.operatorId, v.kind === 'policy_ack');

@@ -1,7 +1,6 @@
 import type { Clock } from '../../lib/clock.ts';
-import { ConflictError, ForbiddenError } from '../../lib/errors.ts';
+import { ConflictError } from '../../lib/errors.ts';
 import type { Db } from '../../db/database.ts';
-import type { OperatorRole } from '../operators/operators.table.ts';
 import type { Operator, OperatorService } from '../operators/operators.service.ts';
 import type { AuthAudit, RequestContext } from './auth-audit.ts';
 import * as repo from './auth.repository.ts';
@@ -10,13 +9,6 @@ import type { Author, EnrollmentService } from './enrollment.service.ts';
 import type { Lockout } from './lockout.ts';
 import type { SessionService } from './sessions.ts';
 import type { SettingsService } from './settings.ts';
-
-/** Only owners may create, reset or disable owners; admins manage everyone else. */
-export function assertMayManage(actorRole: OperatorRole | 'vendor', targetRole: OperatorRole): void {
-  if (actorRole !== 'owner' && actorRole !== 'admin')
-    throw new ForbiddenError('Only admins and owners manage operators');
-  if (targetRole === 'owner' && actorRole !== 'owner') throw new ForbiddenError('Only owners manage owners');
-}
 
 /** Containment and lifecycle actions on other operators: revoke, disable, unlock, re-enroll. */
 export function createAdminService(deps: {

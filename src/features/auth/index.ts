@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Access } from '../access/access.service.ts';
 import type { OperatorService } from '../operators/operators.service.ts';
 import type { TenantService } from '../tenants/tenants.service.ts';
 import { accountRoutes } from './account.routes.ts';
@@ -16,6 +17,7 @@ export function registerAuth(
   app: FastifyInstance,
   deps: {
     auth: Auth;
+    access: Pick<Access, 'session'>;
     operators: Pick<OperatorService, 'getById'>;
     tenants: Pick<TenantService, 'getById'>;
     publicUrl: string;

@@ -1,5 +1,6 @@
 import type { Clock } from '../../lib/clock.ts';
 import type { Db } from '../../db/database.ts';
+import type { ConsentLedger } from '../consent/consent.service.ts';
 import {
   DELIVERY_RANK,
   insertAlert,
@@ -13,6 +14,7 @@ import type { CampaignTemplates } from './templates.service.ts';
 type Json = Record<string, unknown>;
 interface Status {
   readonly status: string;
+  readonly timestamp?: string;
   readonly biz_opaque_callback_data?: string;
   readonly errors?: ReadonlyArray<{ readonly code: number }>;
 }
@@ -30,6 +32,8 @@ export const CAMPAIGN_FIELDS = new Set([
 export function createCampaignEvents(deps: {
   templates: Pick<CampaignTemplates, 'onWebhook'>;
   clock: Clock;
+  /** A 131050 in a failed status is the customer's opt-out: recorded like the send answer's. */
+  consent?: Pick<ConsentLedger, 'record'>;
 }) {
   return {
     async status(trx: Db, tenantId: string, s: Status): Promise<void> {
@@ -46,8 +50,17 @@ export function createCampaignEvents(deps: {
           .where('id', '=', id)
           .where('tenant_id', '=', tenantId)
           .where('status', 'in', DELIVERY_RANK)
-          .returning('campaign_id')
+          .returning(['campaign_id', 'contact_id'])
           .executeTakeFirst();
+        if (row && code === 131050)
+          await deps.consent?.record(trx, {
+            tenantId,
+            contactId: row.contact_id,
+            purpose: 'marketing',
+            event: 'opt_out',
+            source: 'send_error_131050',
+            at: s.timestamp ? new Date(Number(s.timestamp) * 1000) : deps.clock.now(),
+          });
         if (row && code !== null && QUALITY_CODES.includes(code))
           await maybeStopForQuality(trx, row.campaign_id, code, now);
       } else if (rank > 0) {

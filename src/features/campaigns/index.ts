@@ -37,7 +37,7 @@ export function createCampaignFeature(deps: {
     segments,
     campaigns: createCampaigns({ ...deps, templates, segments }),
     sender: createCampaignSender({ ...deps, templates }),
-    events: createCampaignEvents({ templates, clock: deps.clock }),
+    events: createCampaignEvents({ templates, clock: deps.clock, consent: deps.consent }),
   };
 }
 

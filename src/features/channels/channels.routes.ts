@@ -1,10 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../../lib/clock.ts';
-import { ForbiddenError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Db } from '../../db/database.ts';
 import { requireActor, type Actor } from '../../http/actor.ts';
+import type { Access } from '../access/access.service.ts';
+import { tenantResource } from '../access/entities.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { requireFreshMfa } from '../auth/step-up.ts';
 import type { TenantService } from '../tenants/tenants.service.ts';
@@ -15,13 +16,8 @@ import { secure } from '../../http/route-security.ts';
 const params = z.object({ channelId: z.string().regex(/^ch_[0-9a-z]{26}$/) });
 const pinBody = z.object({ pin: z.string().regex(/^\d{6}$/, 'the PIN is six digits') }).strict();
 
-function requireChannelAdmin(actor: Actor): void {
-  if (actor.role !== 'admin' && actor.role !== 'owner')
-    throw new ForbiddenError('Only admins and owners manage channels');
-}
-
 /**
- * Channel management for admins: the masked list, secret rotation, and the business number's
+ * Channel management for admins (Cedar `manageChannels`): the masked list, secret rotation, and the business number's
  * two-step verification PIN (set through the Graph API; fresh second factor required; audited; the
  * PIN itself is never stored or logged).
  */
@@ -29,6 +25,7 @@ export function channelRoutes(
   app: FastifyInstance,
   deps: {
     db: Db;
+    access: Pick<Access, 'session'>;
     channels: ChannelService;
     tenants: Pick<TenantService, 'getById'>;
     graph: Pick<GraphClient, 'setTwoStepPin'>;
@@ -36,6 +33,17 @@ export function channelRoutes(
     clock: Clock;
   },
 ): void {
+  /** Cedar `manageChannels`, decided before anything about the request is read. */
+  const channelAdmin = async (request: FastifyRequest): Promise<Actor> => {
+    const session = await deps.access.session(requireActor(request));
+    const tenantId = session.actor.tenantId;
+    await session.enforce('manageChannels', tenantResource('Workspace', tenantId), {
+      type: 'workspace',
+      id: tenantId,
+      what: 'Workspace',
+    });
+    return session.actor;
+  };
   const record = (actor: Actor, channelId: string, what: string, outcome: 'success' | 'failure') =>
     deps.db.transaction().execute((trx) =>
       deps.audit.append(trx, {
@@ -50,15 +58,13 @@ export function channelRoutes(
       }),
     );
 
-  app.get('/api/v1/channels', secure.roles('admin', 'owner'), async (request) => {
-    const actor = requireActor(request);
-    requireChannelAdmin(actor);
+  app.get('/api/v1/channels', secure.cedar('manageChannels'), async (request) => {
+    const actor = await channelAdmin(request);
     return deps.channels.list(await deps.tenants.getById(actor.tenantId));
   });
 
-  app.post('/api/v1/channels/:channelId/secrets', secure.roles('admin', 'owner'), async (request) => {
-    const actor = requireActor(request);
-    requireChannelAdmin(actor);
+  app.post('/api/v1/channels/:channelId/secrets', secure.cedar('manageChannels'), async (request) => {
+    const actor = await channelAdmin(request);
     requireFreshMfa(actor, undefined, deps.clock.now());
     const { channelId } = parseInput(params, request.params);
     const rotated = await deps.channels.rotateSecrets(
@@ -70,9 +76,8 @@ export function channelRoutes(
     return rotated;
   });
 
-  app.post('/api/v1/channels/:channelId/two-step-pin', secure.roles('admin', 'owner'), async (request) => {
-    const actor = requireActor(request);
-    requireChannelAdmin(actor);
+  app.post('/api/v1/channels/:channelId/two-step-pin', secure.cedar('manageChannels'), async (request) => {
+    const actor = await channelAdmin(request);
     requireFreshMfa(actor, undefined, deps.clock.now());
     const { channelId } = parseInput(params, request.params);
     const { pin } = parseInput(pinBody, request.body);

@@ -57,7 +57,6 @@ export function createCollectService(deps: {
   return {
     /** Sends the notice, then the link (Cedar `sendMessage` on the conversation); audited. */
     async createLink(session: AccessSession, tenant: Tenant, conversationId: string, input: unknown) {
-      const { template, language, expiresInMinutes } = parseInput(createLinkInput, input);
       const { row, facts } = await deps.conversations.load(tenant, conversationId);
       const { resource, related } = conversationEntities(row.id, facts);
       const decision = await session.enforce(
@@ -66,6 +65,7 @@ export function createCollectService(deps: {
         { type: 'conversation', id: conversationId, what: 'Conversation' },
         { related },
       );
+      const { template, language, expiresInMinutes } = parseInput(createLinkInput, input);
       const form = FORM_TEMPLATES[template]!;
       const now = clock.now();
       const id = newId('lk');
@@ -229,12 +229,12 @@ export function createCollectService(deps: {
     },
 
     async setNotice(session: AccessSession, tenant: Tenant, input: unknown) {
-      const { notice } = parseInput(noticeInput, input);
       const decision = await session.enforce('manageChannels', tenantResource('Workspace', tenant.id), {
         type: 'workspace',
         id: tenant.id,
         what: 'Workspace',
       });
+      const { notice } = parseInput(noticeInput, input);
       const at = clock.now().toISOString();
       await db.transaction().execute(async (trx) => {
         await repo.upsertNotice(trx, tenant.id, JSON.stringify(notice), at);

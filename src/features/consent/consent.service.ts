@@ -50,6 +50,12 @@ export function createConsentLedger(deps: {
   keyring: Pick<Keyring, 'openContactKey'>;
   audit: Pick<AuditService, 'append'>;
   clock: Clock;
+  /**
+   * Told, inside the recording transaction, of every marketing opt-out that changed a customer's
+   * state, whatever its source (keyword, button, Meta's preferences, error 131050, import, agent),
+   * so vendor webhooks hear about all of them exactly once.
+   */
+  onOptOut?: (trx: Db, tenantId: string, contactId: string) => Promise<void>;
 }) {
   const { db, clock } = deps;
   const cache = new Map<string, { ok: boolean; until: number }>();
@@ -86,6 +92,8 @@ export function createConsentLedger(deps: {
       updated_at: now,
     });
     forget(input.contactId, input.purpose);
+    if (changed && input.event === 'opt_out' && input.purpose === 'marketing')
+      await deps.onOptOut?.(trx, input.tenantId, input.contactId);
     return { eventId: id, changed };
   }
 

@@ -141,10 +141,10 @@ export function createConversations(deps: {
 
     /** Replaces a customer's tags (labels, never personal data); audited as an update. */
     async setTags(session: AccessSession, tenant: Tenant, contactId: string, input: unknown) {
-      const { tags } = parseInput(tagsInput, input);
       const facts = (await contactFacts(db, tenant.id, [contactId])).get(contactId)!;
       await deps.contacts.openOne(tenant, contactId);
       const decision = await session.enforceContact('updateContact', facts);
+      const { tags } = parseInput(tagsInput, input);
       const unique = [...new Set(tags)].sort();
       const at = deps.clock.now().toISOString();
       await db.transaction().execute(async (trx) => {

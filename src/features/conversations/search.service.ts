@@ -28,12 +28,12 @@ export function createInboxSearch(deps: {
   const { db } = deps;
   return {
     async search(session: AccessSession, tenant: Tenant, input: unknown): Promise<{ results: SearchHit[] }> {
-      const q = parseInput(searchInput, input);
       const decision = await session.enforce('listContacts', tenantResource('Workspace', tenant.id), {
         type: 'workspace',
         id: tenant.id,
         what: 'Workspace',
       });
+      const q = parseInput(searchInput, input);
       const by = 'phone' in q ? 'phone' : 'last4' in q ? 'last4' : 'tag';
       const found =
         'phone' in q

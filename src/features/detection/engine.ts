@@ -106,13 +106,16 @@ export function createDetectionEngine(deps: {
     for (const r of rows) run.networks.get(r.operator_id)!.add(r.network);
   }
 
-  /** Keeps a bulk candidate only if its count also exceeds multiplier × the actor's busiest past hour. */
-  async function aboveBaseline(tenantId: string, c: AlertCandidate): Promise<boolean> {
-    if (!c.baseline) return true;
-    const hour = c.eventAt.slice(0, 13);
+  /**
+   * The count a bulk candidate must exceed: multiplier × the actor's busiest past hour. Past means before the hour the window starts in: a burst across the top of the hour, learned in
+   * an earlier batch, is never its own baseline.
+   */
+  async function baselineFloor(tenantId: string, c: AlertCandidate): Promise<number> {
+    if (!c.baseline) return 0;
+    const hour = c.baseline.windowStart.slice(0, 13);
     const since = new Date(Date.parse(c.eventAt) - BASELINE_DAYS * 24 * HOUR).toISOString().slice(0, 13);
     const busiest = await repo.baselineOf(db, tenantId, c.baseline.actor, hour, since);
-    return c.baseline.count > busiest * c.baseline.multiplier;
+    return busiest * c.baseline.multiplier;
   }
 
   /** One batch of one tenant; returns the number of entries read. */
@@ -135,7 +138,18 @@ export function createDetectionEngine(deps: {
       },
     };
     for (const e of events) {
+      const before = candidates.length;
       run.state.evaluate(e, ctx, candidates);
+      // A bulk count within the actor's own baseline is dropped at once, so that later events of the
+      // same batch are judged against it (a burst that keeps growing alerts as soon as it exceeds it).
+      for (let i = before; i < candidates.length; i++) {
+        const b = candidates[i]!.baseline;
+        if (!b) continue;
+        const floor = await baselineFloor(tenantId, candidates[i]!);
+        if (b.count > floor) continue;
+        run.state.belowBaseline(b.key, floor, b.windowEndsMs);
+        candidates.splice(i--, 1);
+      }
       if ((e.action === 'sensitive_read' || e.action === 'sensitive_export') && e.outcome === 'success') {
         if (e.seq > cursor) {
           const k = `${e.actorType}:${e.actorId}|${e.time.slice(0, 13)}`;
@@ -152,10 +166,8 @@ export function createDetectionEngine(deps: {
         }
       }
     }
-    const kept: AlertCandidate[] = [];
-    for (const c of candidates) if (await aboveBaseline(tenantId, c)) kept.push(c);
     const at = deps.clock.now().toISOString();
-    const rows = kept.map((c) => toRow(tenantId, c, at));
+    const rows = candidates.map((c) => toRow(tenantId, c, at));
     const last = events.at(-1)!.seq;
     const fresh = await db.transaction().execute(async (trx) => {
       const inserted = await repo.insertAlerts(trx, rows);

@@ -43,7 +43,16 @@ export interface AlertCandidate {
   readonly lastSeq: number | null;
   readonly eventAt: string;
   /** Bulk alerts hold only if the count also exceeds the actor's own baseline (checked by the engine). */
-  readonly baseline?: { readonly actor: string; readonly count: number; readonly multiplier: number };
+  readonly baseline?: {
+    readonly actor: string;
+    readonly count: number;
+    readonly multiplier: number;
+    /** Start of the window the count covers: hours from this one on are the burst itself, not its baseline. */
+    readonly windowStart: string;
+    /** The window key, for {@link RuleState.belowBaseline}. */
+    readonly key: string;
+    readonly windowEndsMs: number;
+  };
 }
 
 const PERSONAL_READS = new Set(['sensitive_read', 'sensitive_export']);
@@ -83,6 +92,8 @@ export function createRuleState(tenantId: string) {
   const distinct = new WindowMap(() => new SlidingDistinct());
   const firstSeq = new Map<string, number>();
   const suppressedUntil = new Map<string, number>();
+  /** Bulk counts judged within the actor's baseline: the next candidate needs more than `floor`. */
+  const floors = new Map<string, { floor: number; until: number }>();
 
   /** Counts into a window; returns the count and remembers where the burst began. */
   function bump(key: string, e: DetectionEvent, t: number, windowMs: number): number {
@@ -105,6 +116,16 @@ export function createRuleState(tenantId: string) {
 
   return {
     tenantId,
+
+    /**
+     * The engine judged a bulk candidate within the actor's own baseline: it is dropped, and the same
+     * burst may alert again (this window, without waiting for the next) once its count exceeds `floor`.
+     */
+    belowBaseline(key: string, floor: number, untilMs: number): void {
+      suppressedUntil.delete(key);
+      floors.set(key, { floor, until: untilMs });
+      if (floors.size > 100_000) floors.delete(floors.keys().next().value!);
+    },
 
     evaluate(
       e: DetectionEvent,
@@ -144,7 +165,8 @@ export function createRuleState(tenantId: string) {
         const w = th.bulk.windowMinutes * MIN;
         const key = `bulk|${actorOf(e)}`;
         const n = bump(key, e, t, w);
-        if (n >= th.bulk.threshold) {
+        const f = floors.get(key);
+        if (n >= th.bulk.threshold && (f === undefined || t >= f.until || n > f.floor)) {
           const dedup = fire(key, t, w);
           if (dedup)
             out.push({
@@ -155,7 +177,14 @@ export function createRuleState(tenantId: string) {
               dedupKey: dedup,
               summary: `${n} personal-data reads or exports by ${actorOf(e)} within ${th.bulk.windowMinutes} min`,
               detail: { count: n, windowMinutes: th.bulk.windowMinutes, threshold: th.bulk.threshold },
-              baseline: { actor: actorOf(e), count: n, multiplier: th.bulk.baselineMultiplier },
+              baseline: {
+                actor: actorOf(e),
+                count: n,
+                multiplier: th.bulk.baselineMultiplier,
+                windowStart: new Date(t - w).toISOString(),
+                key,
+                windowEndsMs: t + w,
+              },
             });
         }
       }

@@ -95,8 +95,8 @@ export function createDlpSettings(deps: { db: Db; audit: Pick<AuditService, 'app
 
     /** Replaces the settings (Cedar `manageChannels`); audited with the new values. */
     async save(session: AccessSession, tenant: Tenant, input: unknown): Promise<DlpSettingsValue> {
-      const value = parseInput(dlpSettingsSchema, input);
       const decision = await session.enforce('manageChannels', ...workspace(tenant));
+      const value = parseInput(dlpSettingsSchema, input);
       const at = deps.clock.now().toISOString();
       await deps.db.transaction().execute(async (trx) => {
         await settingsRepo.saveSettings(trx, tenant.id, 'dlp', value, at);

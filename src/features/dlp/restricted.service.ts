@@ -51,15 +51,16 @@ export function createRestrictedReveal(deps: {
       messageId: string,
       input: unknown,
     ): Promise<RevealedRestricted> {
-      const { reason } = parseInput(revealRestrictedInput, input);
       const { row, facts } = await deps.conversations.load(tenant, conversationId);
       const { resource, related } = conversationEntities(row.id, facts);
+      // Authorisation before validation: the reason is checked (400) once the caller may reveal at all.
       const decision = await session.enforce(
         'revealRestricted',
         resource,
         { type: 'conversation', id: conversationId, what: 'Conversation' },
         { related, hasReason: true },
       );
+      const { reason } = parseInput(revealRestrictedInput, input);
       const message = await db
         .selectFrom('messages')
         .select(['id', 'content_ct'])

@@ -1,4 +1,5 @@
 import type { Clock } from '../../lib/clock.ts';
+import { NotFoundError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Db } from '../../db/database.ts';
@@ -12,6 +13,7 @@ import type { Tenant } from '../tenants/tenants.service.ts';
 import type { GraphClient } from '../whatsapp/graph/graph-client.ts';
 import type { BlastRadius } from './blast-radius.ts';
 import type { IncidentCore, Responder } from './incident-core.ts';
+import { noticeParameters } from './notice-content.ts';
 import { incidentDb } from './incidents.table.ts';
 
 export interface NoticeJson {
@@ -26,8 +28,10 @@ export interface NoticeJson {
 /**
  * Breach notices. Customers: each affected customer (canaries excluded) in their own language
  * (`attributes.language`, else the tenant default) through an approved UTILITY template of that
- * language, queued through the outbox like any send (so delivery is tracked on the message); with no
- * such template the customer is marked for another channel. The tenant: an e-mail with counts only.
+ * language, queued through the outbox like any send (so delivery is tracked on the message), its
+ * variables filled with the reference, this customer's data categories, the contact point and the date
+ * (`notice-content.ts`); with no such template, a refused send or a customer erased since, the
+ * customer is marked for another channel. The tenant: an e-mail with counts only.
  */
 export function createNotices(deps: {
   db: Db;
@@ -91,20 +95,27 @@ export function createNotices(deps: {
       let other = 0;
       for (const c of blast.customers) {
         if (canaries.has(c.contactId) || done.has(c.contactId)) continue;
-        const opened = await deps.contacts.openOne(tenant, c.contactId);
-        const wanted = opened.contact.attributes.language;
+        // A customer erased since the breach has no record left to message: another channel
+        // (e.g. the public notice of Art. 34(3)(c)), in the tenant's default language.
+        const opened = await deps.contacts.openOne(tenant, c.contactId).catch((error: unknown) => {
+          if (error instanceof NotFoundError) return null;
+          throw error;
+        });
+        const wanted = opened?.contact.attributes.language;
         const language = typeof wanted === 'string' && wanted.length <= 15 ? wanted : routes.defaultLanguage;
         const chosen = routes.noticeTemplates[language];
         const template =
-          chosen && templates.find((t) => t.name === chosen.name && t.language === chosen.language);
+          opened && chosen && templates.find((t) => t.name === chosen.name && t.language === chosen.language);
         let messageId: string | null = null;
         if (template) {
           try {
-            const parameters = template.parameters.map((p) => ({
-              type: 'text' as const,
-              text: reference,
-              ...(template.named ? { parameter_name: p } : {}),
-            }));
+            const parameters = noticeParameters(template, {
+              reference,
+              fields: c.fields,
+              contact: routes.dpoContact,
+              occurred: c.first,
+              language,
+            });
             const sent = await deps.messaging.send(tenant, c.contactId, {
               type: 'template',
               template: {

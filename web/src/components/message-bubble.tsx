@@ -1,8 +1,9 @@
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { useI18n } from '../i18n/index.tsx';
 import type { MessageKey } from '../i18n/en.ts';
 import { download } from '../lib/api.ts';
 import type { MessageView } from '../lib/types.ts';
+import { splitCollectPlaceholders } from '../lib/collect-placeholder.ts';
 import { errorKey } from './errors.ts';
 import { ErrorAlert } from './error-alert.tsx';
 import { RestrictedPart } from './restricted.tsx';
@@ -33,7 +34,7 @@ export function MessageBubble({
   const status = m.direction === 'outbound' ? STATUS[m.status] : undefined;
   return (
     <li className={`bubble ${m.direction}`} data-testid="message">
-      {m.text !== undefined && <p className="text">{m.text}</p>}
+      {m.text !== undefined && <MessageText text={m.text} />}
       {m.media && (
         <p>
           <span className="muted">{t(`message.type.${mediaKind(m.type)}`)}</span>{' '}
@@ -120,4 +121,22 @@ const KNOWN = new Set([
 
 function mediaKind(type: string): 'image' | 'video' | 'audio' | 'document' | 'sticker' {
   return MEDIA_TYPES.has(type) ? (type as 'image') : 'document';
+}
+
+/** A text body; a secure-form link placeholder shows as a label, never as the placeholder itself. */
+function MessageText({ text }: { text: string }) {
+  const { t } = useI18n();
+  return (
+    <p className="text">
+      {splitCollectPlaceholders(text).map((part, i) =>
+        part.kind === 'text' ? (
+          <Fragment key={i}>{part.text}</Fragment>
+        ) : (
+          <span key={i} className="collect-link" data-testid="collect-link-label">
+            {t('collect.linkSent')}
+          </span>
+        ),
+      )}
+    </p>
+  );
 }

@@ -358,6 +358,7 @@ export const en = {
   'collect.template.delivery_address': 'Delivery address',
   'collect.template.customs_id': 'ID for customs',
   'collect.template.invoice': 'Invoice details',
+  'collect.linkSent': '🔒 secure form link sent',
   // Detection and incident response (issue 10: detection/, incidents/)
   'nav.alerts': 'Alerts',
   'nav.incidents': 'Incidents',

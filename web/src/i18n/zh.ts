@@ -351,6 +351,7 @@ export const zh: Record<MessageKey, string> = {
   'collect.template.delivery_address': '收货地址',
   'collect.template.customs_id': '清关身份信息',
   'collect.template.invoice': '发票信息',
+  'collect.linkSent': '🔒 已发送安全表单链接',
   // 检测与事件响应（issue 10）
   'nav.alerts': '告警',
   'nav.incidents': '安全事件',

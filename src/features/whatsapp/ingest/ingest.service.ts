@@ -40,6 +40,8 @@ const MEDIA_ID = /^[A-Za-z0-9_.-]{1,200}$/;
 const MEDIA_TYPES = new Set(['image', 'audio', 'video', 'document', 'sticker']);
 const STATUS_RANK = ['accepted', 'sent', 'delivered', 'read', 'played'];
 const WINDOW_MS = 24 * 3600 * 1000;
+/** Meta's "this customer stopped marketing messages" error. */
+const OPTED_OUT = 131050;
 
 /**
  * Turns one verified webhook delivery into durable rows, inside the caller's transaction: customers
@@ -135,7 +137,8 @@ export function createIngestService(deps: {
     const media = MEDIA_TYPES.has(m.type) ? (m[m.type] as { id?: unknown } | undefined) : undefined;
     if (media && typeof media.id === 'string' && MEDIA_ID.test(media.id))
       await enqueueMediaFetch(trx, tenant, channel, id, contactId, m.type, media);
-    const signal = await deps.consentSignals.onInbound(trx, {
+    // A STOP keyword or button is an opt-out like Meta's own: the consent ledger tells subscribers.
+    await deps.consentSignals.onInbound(trx, {
       tenant,
       channelId: channel.id,
       contactId,
@@ -145,9 +148,6 @@ export function createIngestService(deps: {
       message: m,
       sentAt,
     });
-    // A STOP keyword or button is an opt-out like Meta's own: subscribers hear about it.
-    if (signal?.intent === 'opt_out' && signal.changed)
-      await deps.vendorEvents?.optedOut(trx, tenant.id, { contactId });
     await deps.vendorEvents?.messageStored(trx, tenant.id, { contactId, conversationId, messageId: id });
     return 'stored' as const;
   }
@@ -196,8 +196,34 @@ export function createIngestService(deps: {
     });
     if (!fresh) return;
     const rank = STATUS_RANK.indexOf(s.status);
-    if (s.status === 'failed') await repo.setMessageStatus(trx, tenant.id, key, STATUS_RANK, 'failed');
-    else if (rank > 0) await repo.setMessageStatus(trx, tenant.id, key, STATUS_RANK.slice(0, rank), s.status);
+    if (s.status === 'failed') {
+      await repo.setMessageStatus(trx, tenant.id, key, STATUS_RANK, 'failed');
+      if (s.errors?.some((e) => e.code === OPTED_OUT)) await optOutFromStatus(trx, tenant, key, s);
+    } else if (rank > 0)
+      await repo.setMessageStatus(trx, tenant.id, key, STATUS_RANK.slice(0, rank), s.status);
+  }
+
+  /**
+   * Meta reports 131050 (the customer stopped marketing messages) in a failed status as often as in
+   * the send answer: the same opt-out, recorded for the customer the message went to.
+   */
+  async function optOutFromStatus(trx: Db, tenant: Tenant, key: Buffer, s: StatusUpdate) {
+    const sent = await trx
+      .selectFrom('messages')
+      .select(['id', 'contact_id'])
+      .where('tenant_id', '=', tenant.id)
+      .where('wamid_key', '=', key)
+      .where('direction', '=', 'outbound')
+      .executeTakeFirst();
+    if (!sent) return; // a campaign send: campaigns/campaign-events.ts records it
+    await deps.consent.record(trx, {
+      tenantId: tenant.id,
+      contactId: sent.contact_id,
+      purpose: 'marketing',
+      event: 'opt_out',
+      source: 'send_error_131050',
+      at: new Date(Number(s.timestamp) * 1000),
+    });
   }
 
   async function storePreferences(trx: Db, tenant: Tenant, value: UserPreferencesValue, stats: IngestStats) {
@@ -218,7 +244,6 @@ export function createIngestService(deps: {
         key,
         at: new Date(p.timestamp * 1000),
       });
-      if (p.value === 'stop') await deps.vendorEvents?.optedOut(trx, tenant.id, { contactId });
       stats.preferences++;
     }
   }

@@ -1,4 +1,4 @@
-// Privacy operations (issue 8), SQLite:
+// Privacy operations (issue 8), SQLite, measured by the `privacy` suite beside the DLP scanner:
 // - consent.check_p99_ms: the fresh consent check the send path makes (one primary-key read of
 //   consent_state), p99 over 20,000 checks of 2,000 customers; the cached `canSend` beside it.
 //   Baseline: a plain indexed SELECT of the contact row by id, same database and driver.
@@ -16,8 +16,7 @@ import { systemClock } from '../../src/lib/clock.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createRuntime } from '../../src/runtime.ts';
-import { percentile } from '../lib/timing.ts';
-import type { BenchSuite } from '../lib/suite.ts';
+import { percentile } from './timing.ts';
 
 const CONSENT_CONTACTS = 2_000;
 const CHECKS = 20_000;
@@ -26,13 +25,13 @@ const ERASURES = 3;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-const suite: BenchSuite = {
-  name: 'privacy-dsr',
-  baselines: {
-    'consent.check_p99_ms': ['consent.baseline_select_p99_ms'],
-    'dsr.erase_ms': ['dsr.baseline_delete_ms'],
-  },
-  async run() {
+export const privacyOpsBaselines = {
+  'consent.check_p99_ms': ['consent.baseline_select_p99_ms'],
+  'dsr.erase_ms': ['dsr.baseline_delete_ms'],
+};
+
+export async function measurePrivacyOps(): Promise<Record<string, number>> {
+  {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatvault-bench-privacy-'));
     await initLocalKeys(dataDir, { shares: 3, threshold: 2, now: new Date(), autoUnseal: true });
     const runtime = await createRuntime(loadConfig({ CHATVAULT_DATA_DIR: dataDir }), {
@@ -190,7 +189,5 @@ const suite: BenchSuite = {
       await runtime.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-  },
-};
-
-export default suite;
+  }
+}
