@@ -1,0 +1,27 @@
+/** English strings of the console's campaigns pages (spread into ../en.ts). */
+export const enCampaigns = {
+  'nav.campaigns': 'Campaigns',
+  'campaigns.title': 'Campaigns',
+  'campaigns.templates': 'Message templates',
+  'campaigns.usable': 'Approved',
+  'campaigns.builder': 'New campaign',
+  'campaigns.name': 'Name',
+  'campaigns.template': 'Template',
+  'campaigns.tags': 'Tags (all of)',
+  'campaigns.countries': 'Countries (ISO codes)',
+  'campaigns.parameters': 'Parameters (JSON)',
+  'campaigns.rate': 'Messages per second',
+  'campaigns.dailyCap': 'Daily cap',
+  'campaigns.quietHours': 'Quiet hours (start, end)',
+  'campaigns.preview': 'Preview',
+  'campaigns.create': 'Create draft',
+  'campaigns.recipients': '{n} opted-in recipients',
+  'campaigns.progress': 'Progress',
+  'campaigns.counts':
+    '{total} recipients: {queued} queued, {sent} sent, {delivered} delivered, {read} read, {failed} failed, {optedOut} opted out',
+  'campaigns.badParameters': 'The parameters are not valid JSON.',
+  'campaigns.cmd.start': 'Start',
+  'campaigns.cmd.pause': 'Pause',
+  'campaigns.cmd.resume': 'Resume',
+  'campaigns.cmd.cancel': 'Cancel',
+} as const;

@@ -1,0 +1,27 @@
+/** 简体中文 strings of the console's campaigns pages (spread into ../zh.ts). */
+export const zhCampaigns = {
+  'nav.campaigns': '营销活动',
+  'campaigns.title': '营销活动',
+  'campaigns.templates': '消息模板',
+  'campaigns.usable': '已批准',
+  'campaigns.builder': '新建活动',
+  'campaigns.name': '名称',
+  'campaigns.template': '模板',
+  'campaigns.tags': '标签（全部包含）',
+  'campaigns.countries': '国家（ISO 代码）',
+  'campaigns.parameters': '参数（JSON）',
+  'campaigns.rate': '每秒消息数',
+  'campaigns.dailyCap': '每日上限',
+  'campaigns.quietHours': '免打扰时段（开始, 结束）',
+  'campaigns.preview': '预览',
+  'campaigns.create': '创建草稿',
+  'campaigns.recipients': '{n} 位已同意的收件人',
+  'campaigns.progress': '进度',
+  'campaigns.counts':
+    '{total} 位收件人：{queued} 排队中，{sent} 已发送，{delivered} 已送达，{read} 已读，{failed} 失败，{optedOut} 已退订',
+  'campaigns.badParameters': '参数不是有效的 JSON。',
+  'campaigns.cmd.start': '开始',
+  'campaigns.cmd.pause': '暂停',
+  'campaigns.cmd.resume': '继续',
+  'campaigns.cmd.cancel': '取消',
+};
