@@ -45,6 +45,8 @@ export interface SoakResult {
 
 const APP_SECRET = 'soak-app-secret-0123456789abcdef';
 const REASON = 'customer asked for a call back today';
+/** The agent steps up again this often (the second factor of a reveal must be under 5 minutes old). */
+const STEP_UP_EVERY_MS = 1000 * Number(process.env.SOAK_STEP_UP_SECONDS ?? 240);
 
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const seconds = options.seconds;
@@ -102,15 +104,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const end = started + seconds * 1000;
 
     const loops = [
-      every(1000 / (options.ingestPerSecond ?? 20), end, () => ingest(emulator, log, now)),
-      every(1000, end, () => consoleRead(agent, log, now)),
-      every(15_000, end, () => reveal(agent, log, now)),
-      every(3000, end, () => reply(agent, log, now)),
-      every(2000, end, () => assign(owner, agentAccount.id, log, now)),
+      every(1000 / (options.ingestPerSecond ?? 20), end, () => ingest(emulator, log, now), log),
+      every(1000, end, () => consoleRead(agent, log, now), log),
+      every(15_000, end, () => reveal(agent, log, now), log),
+      every(3000, end, () => reply(agent, log, now), log),
+      every(2000, end, () => assign(owner, agentAccount.id, log, now), log),
       // Every ~10 s (more often on a short run, so the judgement has enough samples).
-      every(Math.min(10_000, (seconds * 1000) / 12), end, async () =>
-        memory.push(await sampleMemory(server!, now())),
-      ),
+      every(Math.min(10_000, (seconds * 1000) / 12), end, async () => {
+        if (!alive(server!.pid)) return log.count(log.errors, 'the server process exited');
+        try {
+          memory.push(await sampleMemory(server!, now()));
+        } catch {
+          log.count(log.errors, 'metrics: the server did not answer');
+        }
+      }),
       (async () => {
         await sleep(Math.min(20_000, seconds * 200));
         await campaign.start();
@@ -118,8 +125,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       })(),
     ];
     await Promise.all(loops);
-    memory.push(await sampleMemory(server, now()));
-    await emulator.flush();
+    if (alive(server.pid)) memory.push(await sampleMemory(server, now()));
+    else log.count(log.errors, 'the server process exited');
+    await within(120_000, emulator.flush()).catch(() =>
+      log.count(log.errors, 'webhooks still queued after 120 s'),
+    );
     const counts: Record<string, number> = {};
     for (const s of log.samples) counts[s.op] = (counts[s.op] ?? 0) + 1;
     counts['campaign messages sent'] = emulator.sent().filter((s) => s.template === 'summer_sale').length;
@@ -148,11 +158,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   }
 }
 
-/** Runs `work` every `intervalMs` until `end` (performance.now()); a slow run delays the next. */
-async function every(intervalMs: number, end: number, work: () => Promise<unknown>): Promise<void> {
+/**
+ * Runs `work` every `intervalMs` until `end` (performance.now()); a slow run delays the next. A run
+ * that throws (the server went away) is counted as an unexpected error and the loop goes on.
+ */
+async function every(
+  intervalMs: number,
+  end: number,
+  work: () => Promise<unknown>,
+  log?: LatencyLog,
+): Promise<void> {
   let next = performance.now();
   while (performance.now() < end) {
-    await work();
+    await work().catch((error: unknown) =>
+      log?.count(log.errors, `${error instanceof Error ? error.message.slice(0, 80) : 'failed'}`),
+    );
     next += intervalMs;
     const wait = next - performance.now();
     if (wait > 0) await sleep(Math.min(wait, end - performance.now()));
@@ -179,7 +199,8 @@ let kind = 0;
 async function ingest(emulator: Emulator, log: LatencyLog, now: () => number): Promise<void> {
   // Mostly text; every tenth an image (media download through the outbox, blob store).
   const k = kind++ % 10 === 9 ? 'image' : 'text';
-  const delivered = await timed(log, 'ingest', now, () => emulator.deliver(k));
+  // A server that stopped answering must not hang the soak (Meta would retry for days).
+  const delivered = await timed(log, 'ingest', now, () => within(30_000, emulator.deliver(k)));
   if (delivered && delivered.outcome !== 'acked') log.count(log.errors, `ingest: ${delivered.outcome}`);
 }
 
@@ -224,7 +245,7 @@ type Agent = HttpClient & { seed: Buffer; steppedUpAt: number };
 
 async function reveal(owner: Agent, log: LatencyLog, now: () => number): Promise<void> {
   // A reveal needs a second factor at most 5 minutes old: step up again (a new TOTP step) after 4.
-  if (Date.now() - owner.steppedUpAt > 240_000) {
+  if (Date.now() - owner.steppedUpAt > STEP_UP_EVERY_MS) {
     const code = totpCode(owner.seed, new Date());
     await timed(log, 'step-up', now, () => expectOk(owner, 'POST', '/api/v1/auth/step-up/totp', { code }));
     owner.steppedUpAt = Date.now();
@@ -253,6 +274,23 @@ async function reply(owner: HttpClient, log: LatencyLog, now: () => number): Pro
   if (r.status === 202) return;
   if (r.status === 422 || r.status === 409) log.count(log.expected, `reply ${r.status}`);
   else log.count(log.errors, `reply → ${r.status}`);
+}
+
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function sampleMemory(server: IngestServer, t: number): Promise<MemorySample> {

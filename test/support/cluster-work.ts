@@ -96,7 +96,7 @@ export async function prepareCampaignAt(
         },
         segment: {},
         ratePerSecond: options.ratePerSecond,
-      } as never,
+      },
       testOperator,
     );
     await runtime.audit.sequence();

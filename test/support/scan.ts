@@ -53,6 +53,7 @@ export function findNeedleGroups(haystack: Buffer, groups: readonly (readonly st
     const candidates = byPrefix.get(text.slice(at, at + PREFIX));
     if (!candidates) continue;
     for (const c of candidates) {
+      if (at + c.bytes.length > haystack.length) continue;
       if (haystack.compare(c.bytes, 0, c.bytes.length, at, at + c.bytes.length) === 0) leaks.add(c.customer);
     }
   }
