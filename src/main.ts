@@ -1,3 +1,4 @@
+import './lib/v8-workarounds.ts';
 import { Command, CommanderError } from 'commander';
 import { AppError } from './lib/errors.ts';
 import { registerAuditCommands } from './cli/commands/audit.ts';

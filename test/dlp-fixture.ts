@@ -107,8 +107,14 @@ export async function startDlpFixture(
   });
   assert.equal(assigned.statusCode, 204, assigned.body);
 
+  /** What the emulator received, once at least `count` messages (the background worker may hold one). */
   const sent = async (count: number) => {
+    const deadline = Date.now() + 15_000;
     await t.runtime.outbox.drain();
+    while (emulator.sent().length < count && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await t.runtime.outbox.drain();
+    }
     assert.ok(
       emulator.sent().length >= count,
       `expected ${count} sent messages, got ${emulator.sent().length}`,

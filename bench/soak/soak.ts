@@ -190,7 +190,8 @@ async function timed<T>(log: LatencyLog, op: string, now: () => number, work: ()
     log.add(op, t, performance.now() - at);
     return result;
   } catch (error) {
-    log.count(log.errors, `${op}: ${error instanceof Error ? error.message.slice(0, 120) : 'failed'}`);
+    if (error instanceof RacedRotation) log.count(log.expected, `${op} → 401 (raced a session rotation)`);
+    else log.count(log.errors, `${op}: ${error instanceof Error ? error.message.slice(0, 120) : 'failed'}`);
     return undefined;
   }
 }
@@ -204,8 +205,19 @@ async function ingest(emulator: Emulator, log: LatencyLog, now: () => number): P
   if (delivered && delivered.outcome !== 'acked') log.count(log.errors, `ingest: ${delivered.outcome}`);
 }
 
+/**
+ * A step-up rotates the session (a fresh id and cookie); a request of the same client still in flight
+ * with the old cookie gets 401 by design. Such a 401 is expected, any other is an error.
+ */
+const rotation = { startedAt: -Infinity, endedAt: -Infinity };
+const racedRotation = (status: number, sentAt: number) =>
+  status === 401 && sentAt >= rotation.startedAt - 5_000 && sentAt <= rotation.endedAt;
+class RacedRotation extends Error {}
+
 async function expectOk(client: HttpClient, method: string, url: string, body?: unknown) {
+  const sentAt = performance.now();
   const r = await client.request(method, url, body);
+  if (racedRotation(r.status, sentAt)) throw new RacedRotation();
   if (r.status >= 300)
     throw new Error(`${method} ${url.replace(/[a-z]+_[0-9a-z]{26}/g, ':id')} → ${r.status}`);
   return r.json;
@@ -247,7 +259,10 @@ async function reveal(owner: Agent, log: LatencyLog, now: () => number): Promise
   // A reveal needs a second factor at most 5 minutes old: step up again (a new TOTP step) after 4.
   if (Date.now() - owner.steppedUpAt > STEP_UP_EVERY_MS) {
     const code = totpCode(owner.seed, new Date());
+    rotation.startedAt = performance.now();
+    rotation.endedAt = Infinity;
     await timed(log, 'step-up', now, () => expectOk(owner, 'POST', '/api/v1/auth/step-up/totp', { code }));
+    rotation.endedAt = performance.now();
     owner.steppedUpAt = Date.now();
   }
   const list = await conversations(owner).catch(() => []);
@@ -263,6 +278,7 @@ async function reply(owner: HttpClient, log: LatencyLog, now: () => number): Pro
   const list = await conversations(owner).catch(() => []);
   if (list.length === 0) return;
   const c = list[turn++ % list.length]!;
+  const sentAt = performance.now();
   const r = await timed(log, 'reply', now, () =>
     owner.request('POST', `/api/v1/conversations/${c.id}/messages`, {
       type: 'text',
@@ -273,6 +289,7 @@ async function reply(owner: HttpClient, log: LatencyLog, now: () => number): Pro
   // 422: the customer wrote from a username only (no number to reply to) or the window closed.
   if (r.status === 202) return;
   if (r.status === 422 || r.status === 409) log.count(log.expected, `reply ${r.status}`);
+  else if (racedRotation(r.status, sentAt)) log.count(log.expected, 'reply → 401 (raced a session rotation)');
   else log.count(log.errors, `reply → ${r.status}`);
 }
 
