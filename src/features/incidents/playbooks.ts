@@ -119,30 +119,9 @@ export function createPlaybooks(deps: {
       const p = parseInput(playbookInput, input);
       const row = await deps.core.load(deps.db, tenantId, incidentId);
       deps.core.assertOpen(row);
-      if (p.playbook === 'seal_vault') {
-        // Recorded first: once sealed, nothing that needs a key can be written.
-        await deps.db
-          .transaction()
-          .execute((trx) =>
-            deps.core.record(
-              trx,
-              tenantId,
-              incidentId,
-              who,
-              'playbook:seal_vault',
-              {},
-              null,
-              'incident_playbook',
-            ),
-          );
-        await deps.seal();
-        return { playbook: p.playbook, result: {} };
-      }
-      let result: Record<string, unknown>;
-      try {
-        result = await execute(tenantId, incidentId, p, who);
-      } catch (error) {
-        await deps.db
+      /** The playbook's entry on the incident timeline (and its audit entry), in a transaction of its own. */
+      const note = (detail: Record<string, unknown>, outcome: 'success' | 'failure' = 'success') =>
+        deps.db
           .transaction()
           .execute((trx) =>
             deps.core.record(
@@ -151,28 +130,26 @@ export function createPlaybooks(deps: {
               incidentId,
               who,
               `playbook:${p.playbook}`,
-              { ok: false },
+              detail,
               null,
               'incident_playbook',
-              'failure',
+              outcome,
             ),
           );
+      if (p.playbook === 'seal_vault') {
+        // Recorded first: once sealed, nothing that needs a key can be written.
+        await note({});
+        await deps.seal();
+        return { playbook: p.playbook, result: {} };
+      }
+      let result: Record<string, unknown>;
+      try {
+        result = await execute(tenantId, incidentId, p, who);
+      } catch (error) {
+        await note({ ok: false }, 'failure');
         throw error;
       }
-      await deps.db
-        .transaction()
-        .execute((trx) =>
-          deps.core.record(
-            trx,
-            tenantId,
-            incidentId,
-            who,
-            `playbook:${p.playbook}`,
-            { ok: true, ...result },
-            null,
-            'incident_playbook',
-          ),
-        );
+      await note({ ok: true, ...result });
       return { playbook: p.playbook, result };
     },
   };
