@@ -7,16 +7,9 @@
 //   of 3 customers. dsr.purge_10k_ms: the background row purge that follows. Baseline: a plain
 //   DELETE of a contact row without children.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../../src/config.ts';
-import { initLocalKeys } from '../../src/features/keys/local-provider.ts';
-import { systemClock } from '../../src/lib/clock.ts';
 import { newId } from '../../src/lib/ids.ts';
-import { createLogger } from '../../src/lib/logger.ts';
-import { createRuntime } from '../../src/runtime.ts';
 import { percentile } from './timing.ts';
+import { startBenchRuntime } from './bench-runtime.ts';
 
 const CONSENT_CONTACTS = 2_000;
 const CHECKS = 20_000;
@@ -32,13 +25,7 @@ export const privacyOpsBaselines = {
 
 export async function measurePrivacyOps(): Promise<Record<string, number>> {
   {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatvault-bench-privacy-'));
-    await initLocalKeys(dataDir, { shares: 3, threshold: 2, now: new Date(), autoUnseal: true });
-    const runtime = await createRuntime(loadConfig({ CHATVAULT_DATA_DIR: dataDir }), {
-      logger: createLogger('warn'),
-      clock: systemClock,
-    });
-    runtime.provider.autoUnseal();
+    const { runtime, close } = await startBenchRuntime('privacy');
     try {
       const db = runtime.database.db;
       const tenant = await runtime.tenants.create({ slug: 'bench', name: 'Bench' });
@@ -186,8 +173,7 @@ export async function measurePrivacyOps(): Promise<Record<string, number>> {
         'dsr.baseline_delete_ms': median(baseline),
       };
     } finally {
-      await runtime.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await close();
     }
   }
 }

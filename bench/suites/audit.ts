@@ -3,10 +3,7 @@
 // verifying a log of 1,000,000 entries end to end (chain, Merkle roots, 1,000 checkpoint signatures,
 // stored nodes, head), built beforehand through a bulk path that writes them already chained.
 import SQLite from 'better-sqlite3';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config.ts';
 import type { AuditEvent } from '../../src/features/audit/audit.service.ts';
 import type {
   AuditCheckpointsTable,
@@ -15,12 +12,10 @@ import type {
 } from '../../src/features/audit/audit.table.ts';
 import { Frontier, GENESIS, chainHash, chainedFromRow } from '../../src/features/audit/chain.ts';
 import { checkpointMessage } from '../../src/features/audit/checkpoint.ts';
-import { initLocalKeys } from '../../src/features/keys/local-provider.ts';
 import type { Tenant } from '../../src/features/tenants/tenants.service.ts';
-import { systemClock } from '../../src/lib/clock.ts';
-import { createLogger } from '../../src/lib/logger.ts';
-import { createRuntime, type Runtime } from '../../src/runtime.ts';
+import { type Runtime } from '../../src/runtime.ts';
 import type { BenchSuite } from '../lib/suite.ts';
+import { startBenchRuntime } from '../lib/bench-runtime.ts';
 
 const APPENDS = 20_000;
 const TICK_EVERY = 1_000; // the background sequencer would run every 250 ms; here every 1,000 appends
@@ -197,13 +192,7 @@ const suite: BenchSuite = {
     'audit.verify_1m_s': ['baseline.sqlite_scan_1m_s'],
   },
   async run() {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatvault-bench-audit-'));
-    await initLocalKeys(dataDir, { shares: 3, threshold: 2, now: new Date(), autoUnseal: true });
-    const runtime = await createRuntime(loadConfig({ CHATVAULT_DATA_DIR: dataDir }), {
-      logger: createLogger('warn'),
-      clock: systemClock,
-    });
-    runtime.provider.autoUnseal();
+    const { runtime, dataDir, close } = await startBenchRuntime('audit');
     try {
       const small = await runtime.tenants.create({ slug: 'append', name: 'Append' });
       await appendRates(runtime, small); // warm-up: JIT, statement cache, keys
@@ -230,8 +219,7 @@ const suite: BenchSuite = {
         'baseline.sqlite_scan_1m_s': floor.scanS,
       };
     } finally {
-      await runtime.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await close();
     }
   },
 };

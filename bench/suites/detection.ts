@@ -4,18 +4,12 @@
 // Latency: with the audit sequencer and the engine running on their 250 ms timers (as in the
 // server), from the commit of a canary read to its alert row; baseline: from the same commit until
 // the sequencer has chained the entry (the engine can see nothing earlier).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../../src/config.ts';
 import type { AuditEvent } from '../../src/features/audit/audit.service.ts';
 import * as detectionRepo from '../../src/features/detection/detection.repository.ts';
-import { initLocalKeys } from '../../src/features/keys/local-provider.ts';
 import type { Tenant } from '../../src/features/tenants/tenants.service.ts';
-import { systemClock } from '../../src/lib/clock.ts';
-import { createLogger } from '../../src/lib/logger.ts';
-import { createRuntime, type Runtime } from '../../src/runtime.ts';
+import { type Runtime } from '../../src/runtime.ts';
 import type { BenchSuite } from '../lib/suite.ts';
+import { startBenchRuntime } from '../lib/bench-runtime.ts';
 
 const EVENTS = 100_000;
 const BATCH = 5_000;
@@ -154,13 +148,7 @@ const suite: BenchSuite = {
     'detection.alert_latency_p99_ms': ['baseline.detection_chain_latency_p99_ms'],
   },
   async run() {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatvault-bench-detection-'));
-    await initLocalKeys(dataDir, { shares: 5, threshold: 3, now: new Date(), autoUnseal: true });
-    const runtime = await createRuntime(loadConfig({ CHATVAULT_DATA_DIR: dataDir }), {
-      logger: createLogger('warn'),
-      clock: systemClock,
-    });
-    runtime.provider.autoUnseal();
+    const { runtime, close } = await startBenchRuntime('detection');
     try {
       const tenant = await runtime.tenants.create({ slug: 'bench', name: 'Bench' });
       await fill(runtime, tenant);
@@ -173,8 +161,7 @@ const suite: BenchSuite = {
         'baseline.detection_chain_latency_p99_ms': lat.chainP99,
       };
     } finally {
-      await runtime.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await close();
     }
   },
 };

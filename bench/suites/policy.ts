@@ -2,10 +2,6 @@
 // and listing 50 contacts × 4 fields for an agent through the whole access path (decision session,
 // page read, decryption, projection, audit of the clear values) beside the same listing without
 // decisions (page read, decryption, masking). Both listings run in alternating slices, SQLite.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../../src/config.ts';
 import { createDecisionSession } from '../../src/features/access/decisions.ts';
 import { DEFAULT_POLICIES } from '../../src/features/access/default-policies.ts';
 import { contactEntity } from '../../src/features/access/entities.ts';
@@ -13,14 +9,11 @@ import { createPdp } from '../../src/features/access/pdp.ts';
 import { projectContact } from '../../src/features/access/projection.ts';
 import { maskContact } from '../../src/features/contacts/contacts.service.ts';
 import { fakeCustomers } from '../../src/features/demo/fake-customers.ts';
-import { initLocalKeys } from '../../src/features/keys/local-provider.ts';
 import type { Actor } from '../../src/http/actor.ts';
-import { systemClock } from '../../src/lib/clock.ts';
 import { newId } from '../../src/lib/ids.ts';
-import { createLogger } from '../../src/lib/logger.ts';
-import { createRuntime } from '../../src/runtime.ts';
 import { alternate, percentile } from '../lib/timing.ts';
 import type { BenchSuite } from '../lib/suite.ts';
+import { startBenchRuntime } from '../lib/bench-runtime.ts';
 
 const DECISIONS = 20_000;
 const LIST_BUDGET_MS = 8_000;
@@ -63,13 +56,7 @@ const suite: BenchSuite = {
   baselines: { 'policy.list50_p50_ms': ['policy.list50_unprotected_p50_ms'] },
   async run() {
     const decisions = decisionLatencies();
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatvault-bench-policy-'));
-    await initLocalKeys(dataDir, { shares: 3, threshold: 2, now: new Date(), autoUnseal: true });
-    const runtime = await createRuntime(loadConfig({ CHATVAULT_DATA_DIR: dataDir }), {
-      logger: createLogger('warn'),
-      clock: systemClock,
-    });
-    runtime.provider.autoUnseal();
+    const { runtime, close } = await startBenchRuntime('policy');
     try {
       const db = runtime.database.db;
       const tenant = await runtime.tenants.create({ slug: 'bench', name: 'Bench' });
@@ -164,8 +151,7 @@ const suite: BenchSuite = {
         'policy.list50_cedar_calls': calls,
       };
     } finally {
-      await runtime.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await close();
     }
   },
 };

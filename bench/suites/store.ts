@@ -5,21 +5,17 @@
 // `store.audited_*` is the same through the contact service, which adds what staff access costs on top
 // (a `sensitive_read` or `sensitive_create` entry, in the same transaction): the cost of the audit.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { loadConfig } from '../../src/config.ts';
-import { initLocalKeys } from '../../src/features/keys/local-provider.ts';
 import { createContactInput, type CreateContactInput } from '../../src/features/contacts/contacts.schema.ts';
 import { normalizePhone } from '../../src/features/vault/normalize.ts';
-import { systemClock } from '../../src/lib/clock.ts';
 import { newId } from '../../src/lib/ids.ts';
-import { createLogger } from '../../src/lib/logger.ts';
-import { createRuntime, type Runtime } from '../../src/runtime.ts';
+import { type Runtime } from '../../src/runtime.ts';
 import type { Tenant } from '../../src/features/tenants/tenants.service.ts';
 import { alternate, percentile } from '../lib/timing.ts';
 import type { BenchSuite } from '../lib/suite.ts';
 import { createPlainStore } from './store-plain.ts';
+import { startBenchRuntime } from '../lib/bench-runtime.ts';
 
 const ROWS = Number(process.env.BENCH_STORE_ROWS ?? 1_000_000);
 const BATCH = 2_000;
@@ -96,13 +92,7 @@ const suite: BenchSuite = {
     'store.audited_insert_per_s': ['store.plain_insert_per_s'],
   },
   async run() {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatvault-bench-store-'));
-    await initLocalKeys(dataDir, { shares: 3, threshold: 2, now: new Date(), autoUnseal: true });
-    const runtime = await createRuntime(loadConfig({ CHATVAULT_DATA_DIR: dataDir }), {
-      logger: createLogger('warn'),
-      clock: systemClock,
-    });
-    runtime.provider.autoUnseal();
+    const { runtime, dataDir, close } = await startBenchRuntime('store');
     try {
       const tenant = await runtime.tenants.create({ slug: 'bench', name: 'Bench', expectedContacts: ROWS });
       const plain = createPlainStore(runtime.database.db, tenant.id);
@@ -153,8 +143,7 @@ const suite: BenchSuite = {
         'store.db_mib': fs.statSync(path.join(dataDir, 'chatvault.db')).size / 2 ** 20,
       };
     } finally {
-      await runtime.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await close();
     }
   },
 };

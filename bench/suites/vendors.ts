@@ -5,19 +5,12 @@
 // the in-process HTTP app, in alternating slices, same run, SQLite. The operator's actor is set by a
 // bench hook (as the tests do), so the baseline does not pay a session lookup; the vendor path pays
 // its whole key check.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
 import { fakeCustomers } from '../../src/features/demo/fake-customers.ts';
-import { initLocalKeys } from '../../src/features/keys/local-provider.ts';
-import { systemClock } from '../../src/lib/clock.ts';
 import { newId } from '../../src/lib/ids.ts';
-import { createLogger } from '../../src/lib/logger.ts';
-import { createRuntime } from '../../src/runtime.ts';
 import { alternate, percentile } from '../lib/timing.ts';
 import type { BenchSuite } from '../lib/suite.ts';
+import { startBenchRuntime } from '../lib/bench-runtime.ts';
 
 const BUDGET_MS = 20_000;
 const PAGE = 100;
@@ -26,13 +19,7 @@ const suite: BenchSuite = {
   name: 'vendors',
   baselines: { 'vendors.api_read_p50_ms': ['vendors.operator_read_p50_ms'] },
   async run() {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatvault-bench-vendors-'));
-    await initLocalKeys(dataDir, { shares: 3, threshold: 2, now: new Date(), autoUnseal: true });
-    const runtime = await createRuntime(loadConfig({ CHATVAULT_DATA_DIR: dataDir }), {
-      logger: createLogger('warn'),
-      clock: systemClock,
-    });
-    runtime.provider.autoUnseal();
+    const { runtime, close } = await startBenchRuntime('vendors');
     runtime.audit.start();
     const app = buildApp(runtime);
     try {
@@ -142,8 +129,7 @@ const suite: BenchSuite = {
       };
     } finally {
       await app.close();
-      await runtime.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await close();
     }
   },
 };
