@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLocalPacer, TRANSIT_MS } from '../src/features/campaigns/pacer.ts';
+import { createLocalPacer } from '../src/features/campaigns/pacer.ts';
 
 async function until(check: () => boolean, what: string): Promise<void> {
   const end = Date.now() + 20_000;
@@ -30,7 +30,7 @@ test('the local pacer holds a place per call until a second after its answer, an
   await until(() => granted.length === 100, 'the first second of calls');
   await sleep(60);
   assert.equal(granted.length, 100, 'unanswered calls hold their places');
-  t += TRANSIT_MS - 10;
+  t += 20;
   for (const answered of granted) answered();
   t += 999;
   await sleep(60);
@@ -59,11 +59,10 @@ test('however late calls reach Meta, no second there ever sees more than the rat
   for (let i = 0; i < 200; i++)
     void pacer.acquire('pn|40', 40).then((answered) => {
       granted++;
-      // Answers take up to 400 ms; Meta stamps the call within its transit time (and its answer).
+      // Answers take up to 400 ms; Meta stamps the call anywhere between its start and its answer.
       const latency = Math.floor(random() * 400);
-      const transit = Math.min(latency, TRANSIT_MS);
       flying.push({
-        stampAt: t + Math.floor(random() * transit),
+        stampAt: t + Math.floor(random() * (latency + 1)),
         answerAt: t + latency,
         answered,
         stamped: false,
@@ -88,7 +87,7 @@ test('however late calls reach Meta, no second there ever sees more than the rat
   assert.ok(fullestSecond(stamps) <= 40, `fullest second ${fullestSecond(stamps)}`);
 });
 
-test('a slow answer holds its place only for the transit time plus a second: the rate is not lost to latency', async () => {
+test('a slow answer holds its place until a second after the answer: Meta may have stamped it late', async () => {
   const t0 = 7_000_000;
   let t = t0;
   const pacer = createLocalPacer(() => t);
@@ -99,9 +98,9 @@ test('a slow answer holds its place only for the transit time plus a second: the
   first();
   let second = false;
   void pacer.acquire('pn|1', 1).then((answered) => ((second = true), answered()));
-  t = t0 + 2000 + TRANSIT_MS + 999;
+  t = t0 + 2000 + 500 + 999;
   await sleep(60);
-  assert.equal(second, false, 'not within a second of the call’s transit');
+  assert.equal(second, false, 'not within a second of the answer');
   t += 1;
-  await until(() => second, 'the next call, a second after the first one’s transit time');
+  await until(() => second, 'the next call, a second after the first one’s answer');
 });

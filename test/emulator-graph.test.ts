@@ -277,4 +277,23 @@ describe('Cloud API emulator: the messages endpoint', () => {
     assertGraphError(await graph(emulator, 'GET', '/v23.0/999999999999'), 100);
     assertGraphError(await graph(emulator, 'POST', '/v23.0/123456789/messages', text(customer.phone)), 100);
   });
+  test('another process pages through accepted sends with /_emulator/sent?from=N (and a bad cursor is #100)', async () => {
+    const before = emulator.stats().sentTotal;
+    for (let i = 0; i < 3; i++) assert.equal((await send(emulator, text(customer.phone))).status, 200);
+    const page = await graph(emulator, 'GET', `/_emulator/sent?from=${before + 1}&limit=1`);
+    assert.equal(page.status, 200, page.text);
+    const body = page.body as unknown as { data: { id: string; at: string }[]; next: number };
+    assert.equal(body.data.length, 1);
+    assert.equal(body.next, before + 2);
+    assert.equal(body.data[0]!.id, emulator.sent().at(-2)!.id, 'the second of the three');
+    const rest = (await graph(emulator, 'GET', `/_emulator/sent?from=${body.next}`)).body as unknown as {
+      data: unknown[];
+      next: number;
+    };
+    assert.equal(rest.data.length, 1);
+    assert.equal(rest.next, before + 3);
+    assert.equal(emulator.stats().sentTotal, before + 3);
+    assertGraphError(await graph(emulator, 'GET', '/_emulator/sent?from=-1'), 100);
+    assertGraphError(await graph(emulator, 'GET', '/_emulator/sent', undefined, null), 190, 401);
+  });
 });

@@ -1,4 +1,5 @@
-// Campaigns against the Cloud API emulator (SQLite, the embedded default). The paced sender at a
+// Campaigns against the Cloud API emulator, in a process of its own as Meta is another machine (SQLite,
+// the embedded default). The paced sender at a
 // configured 80 and 1,000 messages/s: the rate seen by the emulator (first to last accepted send) and
 // its error against the configured rate, plus the fullest 1-second window (≤ 100 % = never above).
 // Baseline: the same template sent straight through the Graph client, unpaced (32 in flight).
@@ -16,14 +17,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config.ts';
 import { campaignDb } from '../../src/features/campaigns/campaigns.table.ts';
 import { initLocalKeys } from '../../src/features/keys/local-provider.ts';
-import {
-  startEmulator,
-  type Emulator,
-  type SentMessage,
-} from '../../src/features/whatsapp/emulator/index.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
+import { startEmulatorProcess, type EmulatorProcess, type RemoteSent } from '../lib/emulator-process.ts';
 import type { BenchSuite } from '../lib/suite.ts';
 
 const CONTACTS = Math.max(8640, Number(process.env.CAMPAIGN_BENCH_CONTACTS ?? 10_000));
@@ -34,8 +31,8 @@ const PNG = Buffer.from(
 const system = { type: 'system', id: 'bench' } as const;
 
 /** Sends per second seen by the emulator, and the fullest 1-second window as a share of `rate`. */
-function observed(sent: SentMessage[], rate: number) {
-  const at = sent.map((s) => s.at.getTime()).sort((a, b) => a - b);
+function observed(sent: RemoteSent[], rate: number) {
+  const at = sent.map((s) => s.at).sort((a, b) => a - b);
   const perS = (at.length - 1) / ((at.at(-1)! - at[0]!) / 1000);
   let max = 0;
   for (let i = 0, j = 0; i < at.length; i++) {
@@ -66,7 +63,7 @@ const suite: BenchSuite = {
   async run() {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatvault-bench-campaigns-'));
     await initLocalKeys(dataDir, { shares: 3, threshold: 2, now: new Date(), autoUnseal: true });
-    const emulator: Emulator = await startEmulator({
+    const emulator: EmulatorProcess = await startEmulatorProcess({
       appSecret: 'bench-app-secret-0123456789',
       accessToken: 'bench-access-token-0123456789',
       verifyToken: 'bench-verify-token',
@@ -88,8 +85,8 @@ const suite: BenchSuite = {
       const channel = await runtime.channels.get((await runtime.channels.add(tenant, emulator.channel)).id);
       // The emulated population may give two customers one number: keep the first of each.
       const phones = new Set<string>();
-      const customers = emulator.customers.list
-        .filter((c) => c.onWhatsApp && c.waId && !c.marketingLimited && !emulator.customers.optedOut(c))
+      const customers = (await emulator.customers())
+        .filter((c) => c.onWhatsApp && c.waId && !c.marketingLimited && !c.optedOut)
         .filter((c) => !phones.has(c.phone) && phones.add(c.phone))
         .slice(0, CONTACTS);
       for (let i = 0; i < customers.length; i += 1000) {
@@ -165,7 +162,7 @@ const suite: BenchSuite = {
         [1000, 'r1000'],
       ] as const) {
         await sleep(1100); // let the emulator's throughput bucket refill
-        const from = emulator.sent().length;
+        const from = await emulator.sentTotal();
         const id = await start(runtime, campaign({ tagsAll: [tag] }, rate));
         runtime.campaigns.sender.start(5);
         for (;;) {
@@ -174,10 +171,7 @@ const suite: BenchSuite = {
         }
         await runtime.campaigns.sender.stop();
         const r = await runtime.campaigns.campaigns.results(tenant.id, id);
-        const sent = emulator
-          .sent()
-          .slice(from)
-          .filter((s) => s.template === 'summer_sale');
+        const sent = (await emulator.sentFrom(from)).filter((s) => s.template === 'summer_sale');
         const o = observed(sent, rate);
         console.error(
           `campaigns bench ${rate}/s: ${r.status} ${r.sent}/${r.total} sent, ${r.unknown} unknown, ${r.failed} failed; ` +
@@ -192,7 +186,8 @@ const suite: BenchSuite = {
       phase('paced runs done');
       const crashId = await start(runtime, campaign({}, 1000));
       await runtime.close();
-      const from = emulator.sent().length;
+      const from = await emulator.sentTotal();
+      const sentSince = async () => (await emulator.sentTotal()) - from;
       const main = path.resolve(import.meta.dirname, '../../src/main.ts');
       const serve = () =>
         spawn(process.execPath, ['--import', 'tsx', main, 'serve'], {
@@ -201,12 +196,12 @@ const suite: BenchSuite = {
         });
       server = serve();
       const began = Date.now();
-      while (emulator.sent().length - from < 1 && Date.now() - began < 30_000) await sleep(50);
+      while ((await sentSince()) < 1 && Date.now() - began < 30_000) await sleep(50);
       await sleep(3000);
       const killedAt = Date.now();
       server.kill('SIGKILL');
       await exited(server);
-      const beforeRestart = emulator.sent().length - from;
+      const beforeRestart = await sentSince();
       server = serve();
       runtime = await openRuntime(env);
       const cdb = campaignDb(runtime.database.db);
@@ -229,15 +224,16 @@ const suite: BenchSuite = {
       server.kill('SIGTERM');
       await exited(server);
       server = undefined;
+      const crashSent = await emulator.sentFrom(from);
       const perCustomer = new Map<string, number>();
-      for (const s of emulator.sent().slice(from))
+      for (const s of crashSent)
         if (s.template === 'summer_sale') perCustomer.set(s.to, (perCustomer.get(s.to) ?? 0) + 1);
       const r = await runtime.campaigns.campaigns.results(tenant.id, crashId);
       const byRow = new Map<string, number[]>();
-      for (const s of emulator.sent().slice(from))
+      for (const s of crashSent)
         if (s.template === 'summer_sale') {
-          const k = `${s.to}|${String(s.request.biz_opaque_callback_data)}`;
-          byRow.set(k, [...(byRow.get(k) ?? []), s.at.getTime()]);
+          const k = `${s.to}|${String(s.callbackData)}`;
+          byRow.set(k, [...(byRow.get(k) ?? []), s.at]);
         }
       const dupRows = [...byRow.values()].filter((v) => v.length > 1);
       console.error(

@@ -71,10 +71,10 @@ export interface CampaignRecipientsTable {
   updated_at: string;
 }
 
-/** The shared pacer of one phone number: the next free send slot (ms since epoch), GCRA-style. */
+/** The shared pacer of one phone number: the next free send slot (µs since epoch), GCRA-style. */
 export interface CampaignPacersTable {
   channel_id: string;
-  next_slot_ms: number | string;
+  next_slot_us: number | string;
 }
 
 export interface CampaignAlertsTable {

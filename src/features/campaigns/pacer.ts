@@ -3,7 +3,8 @@ import type { Dialect } from '../../db/database.ts';
 import type { CampaignDb } from './campaigns.table.ts';
 
 /**
- * The shared pacer of one phone number (GCRA): `next_slot_ms` is the next free send slot. Reserving `n`
+ * The shared pacer of one phone number (GCRA): `next_slot_us` is the next free send slot (kept in
+ * microseconds, so fractional intervals add up exactly; times here are in ms). Reserving `n`
  * slots moves it on by `n × interval`, inside the claim's transaction (row-locked on PostgreSQL, the
  * single writer on SQLite), so several processes together never exceed the rate. Slots only reach
  * `horizonMs` ahead: a process books at most that much sending in advance.
@@ -18,13 +19,13 @@ export async function availableSlots(
 ): Promise<{ first: number; fits: number }> {
   await trx
     .insertInto('campaign_pacers')
-    .values({ channel_id: channelId, next_slot_ms: nowMs })
+    .values({ channel_id: channelId, next_slot_us: Math.round(nowMs * 1000) })
     .onConflict((oc) => oc.column('channel_id').doNothing())
     .execute();
-  let q = trx.selectFrom('campaign_pacers').select('next_slot_ms').where('channel_id', '=', channelId);
+  let q = trx.selectFrom('campaign_pacers').select('next_slot_us').where('channel_id', '=', channelId);
   if (dialect === 'postgres') q = q.forUpdate();
   const row = await q.executeTakeFirstOrThrow();
-  const first = Math.max(Number(row.next_slot_ms), nowMs);
+  const first = Math.max(Number(row.next_slot_us) / 1000, nowMs);
   return { first, fits: Math.max(0, Math.floor((nowMs + horizonMs - first) / intervalMs)) };
 }
 
@@ -40,7 +41,7 @@ export async function bookSlots(
   if (n > 0)
     await trx
       .updateTable('campaign_pacers')
-      .set({ next_slot_ms: sql`${Math.ceil(first + n * intervalMs)}` })
+      .set({ next_slot_us: sql`${Math.round((first + n * intervalMs) * 1000)}` })
       .where('channel_id', '=', channelId)
       .execute();
   return slots;
@@ -57,20 +58,14 @@ interface Lane {
 }
 
 /**
- * How long a call may take to reach Meta (ms) before this process stops waiting for its answer to
- * count it: see {@link createLocalPacer}.
- */
-export const TRANSIT_MS = 30;
-
-/**
  * This process's last guard before a Graph API call, per key (number × rate). A call holds its place
- * from its start until one second after its answer — or after {@link TRANSIT_MS}, when the answer is
- * slower — and at most `rate` calls hold a place at once. Meta stamps a call between its start and
- * its answer (in practice within its transit time), so no window shorter than a second sees more
- * than `rate` calls from this process, however the network or the event loop spaced them: proven
- * for answers within the transit time, and for slower answers as long as the request itself arrived
- * within it. A late timer loses nothing: the calls it delayed go as soon as the window allows. The
- * price is at most the transit time per second (3 %), and only as much of it as the answers take.
+ * from its start until one second after its answer, and at most `rate` calls hold a place at once.
+ * Meta stamps a call between its start and its answer, so take the latest stamp `t` in any window
+ * shorter than a second: every call stamped in that window started at or before `t` and was answered
+ * at or after its stamp, so it still held its place at `t`. No window Meta sees holds more than
+ * `rate` calls from this process, however the network or the event loop spaced them. A late timer
+ * loses nothing: the calls it delayed go as soon as the window allows. The price is the answer time
+ * per second (about 1 % at 10 ms answers).
  */
 export function createLocalPacer(now: () => number) {
   const lanes = new Map<string, Lane>();
@@ -103,22 +98,18 @@ export function createLocalPacer(now: () => number) {
       }
       const l = lane;
       let released = false;
-      let started = 0;
       const release = () => {
         if (released) return;
         released = true;
         l.active--;
-        const at = Math.min(now(), started + TRANSIT_MS);
+        const at = now();
         let i = l.answered.length;
         while (i > 0 && l.answered[i - 1]! > at) i--;
         l.answered.splice(i, 0, at);
         drain(l);
       };
       return new Promise<() => void>((resolve) => {
-        l.queue.push(() => {
-          started = now();
-          resolve(release);
-        });
+        l.queue.push(() => resolve(release));
         drain(l);
       });
     },

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../lib/clock.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Db, Dialect } from '../../db/database.ts';
@@ -60,6 +61,7 @@ export function createSendOne(deps: {
   // The last guard before the call: per number, at most `rate` calls in any second as Meta sees them,
   // so a process that fell behind its booked slots (a pause, a slow disk) never catches up in a burst.
   const localPacer = createLocalPacer(realNow);
+  const commitTimes = recentMax(32);
   const setRow = async (id: string, set: Record<string, unknown>, from = ['claimed', 'sending']) =>
     Number(
       (
@@ -174,8 +176,9 @@ export function createSendOne(deps: {
   }
 
   /**
-   * The call itself, at the row's slot, inside `call` (the in-flight bound): `claimed` → `sending`
-   * committed (own claim, running campaign, still opted in), this process's window guard, the Graph API
+   * The call itself, inside `call` (the in-flight bound): `claimed` → `sending` committed (own claim,
+   * running campaign, still opted in) — started {@link markLead} before the row's slot `at`, so the
+   * commit's wait does not make the call late —, the slot, this process's window guard, the Graph API
    * call; then the outcome by Meta's code.
    */
   async function deliver(
@@ -183,10 +186,15 @@ export function createSendOne(deps: {
     row: ClaimedRow,
     prepared: Prepared,
     call: <T>(fn: () => Promise<T>) => Promise<T>,
+    at = 0,
   ): Promise<void> {
     // Inside the in-flight bound, so at most that many rows are ever `sending` at once.
     const outcome = await call(async () => {
+      const began = realNow();
       if (!(await markSending(c, row))) return undefined;
+      commitTimes.add(realNow() - began);
+      const wait = at - realNow();
+      if (wait > 0) await sleep(wait);
       const answered = await localPacer.acquire(`${c.channel_id}|${c.rate_per_s}`, c.rate_per_s);
       try {
         await deps.graph.sendMessage(prepared.channel, prepared.body);
@@ -203,6 +211,15 @@ export function createSendOne(deps: {
     const f = slowdown.get(c.channel_id);
     if (f !== undefined && f <= 1.01) slowdown.delete(c.channel_id);
     else if (f !== undefined) slowdown.set(c.channel_id, f * 0.98);
+  }
+
+  /**
+   * How long before its slot a row's `sending` commit starts (ms): a little more than the slowest of
+   * the recent commits, so the call leaves on time; at most 32 slots' worth (those rows wait inside
+   * the in-flight bound) and 250 ms (a crash leaves those in doubt).
+   */
+  function markLead(ratePerS: number): number {
+    return Math.min(250, 32_000 / ratePerS, Math.max(5, commitTimes.max() * 1.25));
   }
 
   /** Both steps at once (tests, one-off sends). */
@@ -274,5 +291,18 @@ export function createSendOne(deps: {
     }
   }
 
-  return { prepare, deliver, sendOne, slowdown };
+  return { prepare, deliver, markLead, sendOne, slowdown };
+}
+
+/** The largest of the last `n` figures added (0 before the first). */
+function recentMax(n: number) {
+  const ring: number[] = [];
+  let next = 0;
+  return {
+    add(value: number): void {
+      ring[next] = value;
+      next = (next + 1) % n;
+    },
+    max: (): number => ring.reduce((a, b) => Math.max(a, b), 0),
+  };
 }

@@ -65,7 +65,7 @@ export function createCampaignSender(deps: {
   const horizonMs = deps.horizonMs ?? 500;
   const leaseMs = deps.leaseMs ?? 15_000;
   const realNow = deps.now ?? Date.now;
-  const { prepare, deliver, slowdown } = createSendOne({ ...deps, realNow });
+  const { prepare, deliver, markLead, slowdown } = createSendOne({ ...deps, realNow });
   const tiers = new Map<string, { limit: number; until: number }>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
@@ -233,9 +233,10 @@ export function createCampaignSender(deps: {
           const prepared = await preps.run(() => prepare(c, template, row));
           if (!prepared) return;
           // The slot is an absolute deadline: a late timer delays this call, not the ones after it.
-          const delay = got.slots[i]! - realNow();
+          const at = got.slots[i]!;
+          const delay = at - markLead(c.rate_per_s) - realNow();
           if (delay > 0) await sleep(delay);
-          await deliver(c, row, prepared, (fn) => calls.run(fn));
+          await deliver(c, row, prepared, (fn) => calls.run(fn), at);
         })()
           .catch((error: unknown) =>
             deps.logger.error({ err: error, campaign: c.id }, 'campaigns: send failed'),

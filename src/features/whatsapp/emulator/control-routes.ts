@@ -16,6 +16,11 @@ const deliverBody = z.object({
   separately: z.boolean().optional(),
 });
 
+const sentQuery = z.object({
+  from: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(100_000).default(100_000),
+});
+
 const loadBody = z.object({
   rate: z.number().positive().max(50_000),
   seconds: z.number().positive().max(600),
@@ -32,19 +37,25 @@ export interface ControlDeps {
 
 /**
  * `/_emulator/…`, for driving an emulator in another process (the demo, a shell): `GET stats`,
- * `GET customers`, `GET sent`, `POST deliver {kind,count,customer}`, `POST subscribe`,
+ * `GET customers`, `GET sent?from=N&limit=M`
+ * (a page of accepted sends from the N-th ever, with `next`), `POST deliver {kind,count,customer}`, `POST subscribe`,
  * `POST load {rate,seconds,batch}` (answers when the run is over). Same bearer token as the Graph API.
  */
 export function createControlHandler(deps: ControlDeps) {
-  return async (req: IncomingMessage, _url: URL, path: string[]): Promise<Json> => {
+  return async (req: IncomingMessage, url: URL, path: string[]): Promise<Json> => {
     const action = `${req.method ?? 'GET'} ${path.join('/')}`;
     switch (action) {
       case 'GET stats':
         return { ...deps.stats() };
       case 'GET customers':
-        return { data: deps.ctx.population.list.map((c) => ({ ...c })) };
-      case 'GET sent':
-        return { data: deps.ctx.journal.sent().map((m) => ({ ...m, at: m.at.toISOString() })) };
+        return {
+          data: deps.ctx.population.list.map((c) => ({ ...c, optedOut: deps.ctx.population.optedOut(c) })),
+        };
+      case 'GET sent': {
+        const { from, limit } = parse(sentQuery, Object.fromEntries(url.searchParams));
+        const page = deps.ctx.journal.sentFrom(from, limit);
+        return { data: page.data.map((m) => ({ ...m, at: m.at.toISOString() })), next: page.next };
+      }
       case 'POST subscribe':
         return { subscribed: await deps.subscribe() };
       case 'POST deliver': {

@@ -33,7 +33,10 @@ export interface EmulatorStats {
     readonly accepted: number;
     readonly errors: Record<string, number>;
   };
+  /** Sends the journal keeps (the newest 100,000). */
   readonly sent: number;
+  /** Sends accepted since the start. */
+  readonly sentTotal: number;
   readonly readReceipts: number;
   readonly pinChanges: number;
   /** Unique users reached by templates outside a service window in the moving 24 hours. */
@@ -167,6 +170,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       errors: { ...journal.requests.errors },
     },
     sent: journal.sent().length,
+    sentTotal: journal.sentTotal,
     readReceipts: journal.readReceipts.length,
     pinChanges: journal.pinChanges,
     uniqueUsersReached24h: ctx.population.uniqueUsersReached24h(),

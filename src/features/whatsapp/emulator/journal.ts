@@ -23,6 +23,8 @@ const KEEP = 100_000;
 /** What happened on the Graph side: accepted sends, inbound ids (for mark-as-read), error counts. */
 export class Journal {
   private readonly sentList: SentMessage[] = [];
+  /** Accepted sends ever, including those no longer kept: the cursor of {@link sentFrom}. */
+  private sentCount = 0;
   private readonly sentById = new Map<string, SentMessage>();
   private readonly inbound = new Map<string, number>();
   private readonly lastOutbound = new Map<number, string>();
@@ -32,6 +34,7 @@ export class Journal {
 
   recordSent(message: SentMessage): void {
     this.sentList.push(message);
+    this.sentCount++;
     this.sentById.set(message.id, message);
     if (message.customerIndex !== undefined) this.lastOutbound.set(message.customerIndex, message.id);
     if (this.sentList.length > KEEP) {
@@ -63,5 +66,22 @@ export class Journal {
 
   sent(): readonly SentMessage[] {
     return [...this.sentList];
+  }
+
+  /** Sends accepted ever (the cursor after the newest). */
+  get sentTotal(): number {
+    return this.sentCount;
+  }
+
+  /**
+   * Up to `limit` sends from the `from`-th ever accepted (0-based), and the cursor after them. Sends
+   * already dropped from the journal (it keeps the newest 100,000) are skipped: `next - from` may
+   * exceed the count returned.
+   */
+  sentFrom(from: number, limit: number): { data: SentMessage[]; next: number } {
+    const firstKept = this.sentCount - this.sentList.length;
+    const start = Math.max(0, from - firstKept);
+    const data = this.sentList.slice(start, start + limit);
+    return { data, next: firstKept + start + data.length };
   }
 }
