@@ -247,3 +247,23 @@ describe('tenant policies', () => {
     assert.equal(roleOnly.shapeSafe, true);
   });
 });
+
+describe('attributes sent to the engine', () => {
+  test('each action is sent only the attributes its policies read, and `has` counts as a read', () => {
+    assert.ok(defaults.reads.readClear.has('assignedOperators'));
+    assert.ok(defaults.reads.readClear.has('trainingExpiresAt'));
+    assert.ok(!defaults.reads.readClear.has('lastMfaAt'), 'no readClear policy reads lastMfaAt');
+    assert.ok(defaults.reads.revealField.has('mfaAgeSeconds'));
+
+    const set = pdp.load('test-has', 0, {
+      'mfa-known': `permit (principal, action == Action::"readClear", resource) when { principal has lastMfaAt };`,
+      'reason-given': `permit (principal, action == Action::"revealField", resource) when { context.hasReason };`,
+    });
+    assert.deepEqual([...set.reads.readClear], ['lastMfaAt']);
+    const me = createDecisionSession({ pdp, set, principal: principal('agent'), nowSeconds: NOW });
+    const resource = contactEntity(contact('unassigned'));
+    assert.equal(me.decide('readClear', resource).allowed, true, 'lastMfaAt reached the engine');
+    assert.equal(me.decide('revealField', resource, { hasReason: true }).allowed, true);
+    assert.equal(me.decide('revealField', resource, { hasReason: false }).allowed, false);
+  });
+});

@@ -35,6 +35,8 @@ export interface Decision {
 export interface LoadedPolicySet {
   /** Engine key of the sub-set of policies whose scope can match each action. */
   readonly keys: Readonly<Record<ActionId, string>>;
+  /** Per action, every attribute name its sub-set reads (`.name`, `has name`) of any entity or the context. */
+  readonly reads: Readonly<Record<ActionId, ReadonlySet<string>>>;
   readonly version: number;
   readonly ids: readonly string[];
   /**
@@ -99,6 +101,35 @@ function actionsOf(policy: cedar.PolicyJson): ReadonlySet<string> | 'all' {
 }
 
 /**
+ * Every attribute name a policy reads, of any entity or of the context: `.` and `has` nodes of its
+ * JSON form (`has a.b` lists each name). An attribute no policy of a set names cannot change one of
+ * its decisions, so the engine need not be sent it.
+ */
+function attributesRead(policy: cedar.PolicyJson): Set<string> {
+  const names = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if ((key === '.' || key === 'has') && value !== null && typeof value === 'object') {
+        const attr = (value as { attr?: unknown }).attr;
+        for (const name of Array.isArray(attr) ? attr : [attr]) if (typeof name === 'string') names.add(name);
+      }
+      walk(value);
+    }
+  };
+  walk(policy);
+  return names;
+}
+
+/** An entity with only the attributes in `names` (uid and parents unchanged). */
+function slim(entity: Entity, names: ReadonlySet<string>): Entity {
+  const attrs: Record<string, CedarValue> = {};
+  for (const name in entity.attrs) if (names.has(name)) attrs[name] = entity.attrs[name]!;
+  return { uid: entity.uid, attrs, parents: entity.parents };
+}
+
+/**
  * The policy decision point: Cedar (`@cedar-policy/cedar-wasm`) with policy sets parsed once and
  * kept in the engine (`statefulIsAuthorized`). Policies are always passed as a record keyed by id,
  * so decisions name the real ids (a single policy string would report `policy0…N`).
@@ -113,9 +144,10 @@ export function createPdp() {
         const json = cedar.policyToJson(text);
         if (json.type === 'failure')
           throw new Error(`policy ${id} does not parse: ${messages(json.errors).join('; ')}`);
-        return { id, text, json: json.json, actions: actionsOf(json.json) };
+        return { id, text, json: json.json, actions: actionsOf(json.json), reads: attributesRead(json.json) };
       });
       const keys = {} as Record<ActionId, string>;
+      const reads = {} as Record<ActionId, ReadonlySet<string>>;
       for (const action of ACTIONS) {
         const key = `${instance}:${name}:${action}`;
         const subset = parsed.filter((p) => p.actions === 'all' || p.actions.has(action));
@@ -125,18 +157,33 @@ export function createPdp() {
         if (answer.type === 'failure')
           throw new Error(`policy set ${name} does not parse: ${messages(answer.errors).join('; ')}`);
         keys[action] = key;
+        reads[action] = new Set(subset.flatMap((p) => [...p.reads]));
       }
-      return { keys, version, ids: Object.keys(policies), shapeSafe: isShapeSafe(parsed.map((p) => p.json)) };
+      return {
+        keys,
+        reads,
+        version,
+        ids: Object.keys(policies),
+        shapeSafe: isShapeSafe(parsed.map((p) => p.json)),
+      };
     },
 
-    /** One Cedar decision. Any evaluation error denies. */
+    /**
+     * One Cedar decision. Any evaluation error denies. The engine is sent only the attributes the
+     * action's policies read: turning JavaScript values into Cedar values is most of a call's cost.
+     */
     decide(set: LoadedPolicySet, request: DecisionRequest): Decision {
+      const reads = set.reads[request.action];
+      const context: Record<string, CedarValue> = {};
+      for (const [name, value] of Object.entries(request.context) as [string, CedarValue][])
+        if (reads.has(name)) context[name] = value;
+      const entities = [request.principal, request.resource, ...(request.related ?? [])];
       const answer = cedar.statefulIsAuthorized({
         principal: request.principal.uid,
         action: { type: 'Action', id: request.action },
         resource: request.resource.uid,
-        context: { ...request.context },
-        entities: [request.principal, request.resource, ...(request.related ?? [])],
+        context,
+        entities: entities.map((e) => slim(e, reads)),
         preparsedPolicySetId: set.keys[request.action],
       });
       if (answer.type === 'failure') return { allowed: false, policyIds: [], errored: true };
