@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import SQLite from 'better-sqlite3';
 import { updateOneBlob } from '../src/features/keys/rewrap-steps.ts';
 import { startTestRuntime } from './support/runtime.ts';
+import { fakeMillionRowStats, planOf } from './support/sqlite-plans.ts';
 import { databaseTargets } from './support/targets.ts';
 
 // A rewrap batch must find its rows by key. The former `update … from (values …)` was planned, with a
@@ -14,22 +14,7 @@ test('a rewrap batch update looks its rows up by key, never scans the tenant (SQ
   try {
     // Statistics of a tenant with 1,000,000 customers (what ANALYZE records on a real one).
     const file = path.join(t.dataDir, 'chatvault.db');
-    const writer = new SQLite(file);
-    writer.exec('analyze');
-    writer.exec('delete from sqlite_stat1');
-    const insert = writer.prepare('insert into sqlite_stat1 (tbl, idx, stat) values (?, ?, ?)');
-    for (const table of ['contacts', 'messages']) {
-      for (const idx of writer.prepare(`select name from pragma_index_list('${table}')`).all() as Array<{
-        name: string;
-      }>)
-        insert.run(
-          table,
-          idx.name,
-          idx.name.startsWith('sqlite_autoindex') ? '1000000 1' : '1000000 1000000 4 2 1 1 1 1',
-        );
-      insert.run(table, null, '1000000');
-    }
-    writer.close();
+    fakeMillionRowStats(file, ['contacts', 'messages'], '1000000 1000000 4 2 1 1 1 1');
     for (const table of ['contacts', 'messages']) {
       const compiled = updateOneBlob(
         {
@@ -42,27 +27,19 @@ test('a rewrap batch update looks its rows up by key, never scans the tenant (SQ
         Buffer.from([1]),
         Buffer.from([2]),
       ).compile(t.runtime.database.db);
-      const raw = new SQLite(file, { readonly: true });
-      try {
-        const plan = raw
-          .prepare(`explain query plan ${compiled.sql}`)
-          .all(...(compiled.parameters as unknown[])) as Array<{ detail: string }>;
-        const details = plan.map((p) => p.detail).join(' | ');
-        assert.match(
-          details,
-          new RegExp(
-            `SEARCH ${table} USING (INDEX sqlite_autoindex_${table}_1|INTEGER PRIMARY KEY|PRIMARY KEY)`,
-          ),
-          details,
-        );
-        assert.doesNotMatch(
-          details,
-          new RegExp(`(SCAN|SEARCH) ${table} USING INDEX \\w+ \\(tenant_id=\\?\\)`),
-          details,
-        );
-      } finally {
-        raw.close();
-      }
+      const details = planOf(file, compiled);
+      assert.match(
+        details,
+        new RegExp(
+          `SEARCH ${table} USING (INDEX sqlite_autoindex_${table}_1|INTEGER PRIMARY KEY|PRIMARY KEY)`,
+        ),
+        details,
+      );
+      assert.doesNotMatch(
+        details,
+        new RegExp(`(SCAN|SEARCH) ${table} USING INDEX \\w+ \\(tenant_id=\\?\\)`),
+        details,
+      );
     }
   } finally {
     await t.close();

@@ -19,6 +19,7 @@ import { auditSession } from './0018-audit-session.ts';
 import { privacyOps } from './0017-privacy-ops.ts';
 import { keyIndexVersion } from './0009-key-index-version.ts';
 import { contactsPhoneLean } from './0020-contacts-phone-lean.ts';
+import { contactsTenantId } from './0021-contacts-tenant-id.ts';
 import { campaignPacerUs } from './0022-campaign-pacer-us.ts';
 
 /** All migrations in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -43,6 +44,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0017-privacy-ops': privacyOps(dialect),
     '0009-key-index-version': keyIndexVersion(dialect),
     '0020-contacts-phone-lean': contactsPhoneLean(dialect),
+    '0021-contacts-tenant-id': contactsTenantId(dialect),
     '0022-campaign-pacer-us': campaignPacerUs(dialect),
   };
 }

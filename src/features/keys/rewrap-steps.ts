@@ -56,20 +56,45 @@ export function updateOneBlob(q: BlobTarget, id: string, next: Buffer, prev: Buf
     where ${sql.ref(q.keyColumn)} = ${id} and tenant_id = ${q.tenantId} and ${column} = ${prev}`;
 }
 
+/**
+ * The tenant's next `limit` customers after `cursor`, in id order (exported for the query-plan test).
+ * It must read through the `(tenant_id, id)` index (migration 0021): sorting the whole tenant instead
+ * cost ~40 ms per batch at 200,000 customers, on the event loop, whatever the batch size.
+ */
+export function contactsBatch(db: Db, tenantId: string, cursor: string, limit: number) {
+  return db
+    .selectFrom('contacts')
+    .select(['id', 'key_version', 'key_wrapped'])
+    .where('tenant_id', '=', tenantId)
+    .where('id', '>', cursor)
+    .orderBy('id')
+    .limit(limit);
+}
+
+/**
+ * The tenant's next `limit` retired customer keys after `cursor` (`contactId:version`), in key order
+ * (exported for the query-plan test). The row-value comparison seeks the primary key to the cursor;
+ * the equivalent `or` of two cases made SQLite scan the table from its start for every batch.
+ */
+export function retiredBatch(db: Db, tenantId: string, cursor: string, limit: number) {
+  const [afterId = '', afterVersion = '0'] = cursor.split(':');
+  return db
+    .selectFrom('contact_keys')
+    .select(['contact_id', 'version', 'wrapped', 'status'])
+    .where('tenant_id', '=', tenantId)
+    .where((eb) => eb(eb.refTuple('contact_id', 'version'), '>', eb.tuple(afterId, Number(afterVersion))))
+    .orderBy('contact_id')
+    .orderBy('version')
+    .limit(limit);
+}
+
 /** Tenant `data` rotation, phase `contacts`: the current wrapped key in each contact row. */
 export async function rewrapContactsStep(
   d: StepDeps,
   job: KeyJobsTable,
   batch: number,
 ): Promise<StepResult | null> {
-  const rows = await d.db
-    .selectFrom('contacts')
-    .select(['id', 'key_version', 'key_wrapped'])
-    .where('tenant_id', '=', job.tenant_id)
-    .where('id', '>', job.cursor)
-    .orderBy('id')
-    .limit(batch)
-    .execute();
+  const rows = await contactsBatch(d.db, job.tenant_id, job.cursor, batch).execute();
   if (rows.length === 0) return null;
   const target = await d.keyring.tenantKey(job.tenant_id, 'data', job.target_version);
   const updates: Array<[string, Buffer, Buffer]> = [];
@@ -98,21 +123,7 @@ export async function rewrapRetiredStep(
   job: KeyJobsTable,
   batch: number,
 ): Promise<StepResult | null> {
-  const [afterId = '', afterVersion = '0'] = job.cursor.split(':');
-  const rows = await d.db
-    .selectFrom('contact_keys')
-    .select(['contact_id', 'version', 'wrapped', 'status'])
-    .where('tenant_id', '=', job.tenant_id)
-    .where((eb) =>
-      eb.or([
-        eb('contact_id', '>', afterId),
-        eb.and([eb('contact_id', '=', afterId), eb('version', '>', Number(afterVersion))]),
-      ]),
-    )
-    .orderBy('contact_id')
-    .orderBy('version')
-    .limit(batch)
-    .execute();
+  const rows = await retiredBatch(d.db, job.tenant_id, job.cursor, batch).execute();
   if (rows.length === 0) return null;
   const target = await d.keyring.tenantKey(job.tenant_id, 'data', job.target_version);
   let changed = 0;
