@@ -21,6 +21,7 @@ import { keyIndexVersion } from './0009-key-index-version.ts';
 import { contactsPhoneLean } from './0020-contacts-phone-lean.ts';
 import { contactsTenantId } from './0021-contacts-tenant-id.ts';
 import { campaignPacerUs } from './0022-campaign-pacer-us.ts';
+import { campaignRecipientsLease } from './0023-campaign-recipients-lease.ts';
 
 /** All migrations in order. Names sort lexically; never rename or edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
@@ -46,5 +47,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0020-contacts-phone-lean': contactsPhoneLean(dialect),
     '0021-contacts-tenant-id': contactsTenantId(dialect),
     '0022-campaign-pacer-us': campaignPacerUs(dialect),
+    '0023-campaign-recipients-lease': campaignRecipientsLease(dialect),
   };
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { newId } from '../../lib/ids.ts';
 import type { Db } from '../../db/database.ts';
-import { campaignDb } from './campaigns.table.ts';
+import { campaignDb, type CampaignDb } from './campaigns.table.ts';
 
 /** Error codes that mean Meta is unhappy with the number's marketing quality: campaigns stop. */
 export const QUALITY_CODES = [131048, 131049];
@@ -114,15 +114,53 @@ export async function failureCounts(db: Db, campaignId: string) {
 }
 
 /** Messages the channel's campaigns handed to Meta since `since` (for the daily cap and the tier). */
-export async function sentSince(db: Db, since: string, by: { channelId?: string; campaignId?: string }) {
+/** Sends claimed since `since` (ISO) on a channel or by a campaign (exported for the plan test). */
+export function sentSinceQuery(
+  db: Db,
+  tenantId: string,
+  since: string,
+  by: { channelId?: string; campaignId?: string },
+) {
+  // tenant_id first: the (tenant_id, sent_at) index reads only the last day's sends, not the table.
   let q = campaignDb(db)
     .selectFrom('campaign_recipients as r')
     .innerJoin('campaigns as k', 'k.id', 'r.campaign_id')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('r.tenant_id', '=', tenantId)
     .where('r.sent_at', '>=', since);
   if (by.channelId) q = q.where('k.channel_id', '=', by.channelId);
   if (by.campaignId) q = q.where('r.campaign_id', '=', by.campaignId);
-  return Number((await q.executeTakeFirstOrThrow()).n);
+  return q;
+}
+
+export async function sentSince(
+  db: Db,
+  tenantId: string,
+  since: string,
+  by: { channelId?: string; campaignId?: string },
+): Promise<number> {
+  return Number((await sentSinceQuery(db, tenantId, since, by).executeTakeFirstOrThrow()).n);
+}
+
+/**
+ * Marketing consent rows of these customers, by primary key (contact, purpose); the caller checks
+ * tenant and state. With those in the query, SQLite read the (tenant, purpose, state) index instead:
+ * every opted-in customer of the tenant, for each claim.
+ */
+export function marketingConsentOf(db: CampaignDb, contactIds: readonly string[]) {
+  return db
+    .selectFrom('consent_state')
+    .select(['contact_id', 'tenant_id', 'state'])
+    .where('purpose', '=', 'marketing')
+    .where('contact_id', 'in', contactIds);
+}
+
+/** Recipient rows in `status` whose lease ran out, through the (status, next_at) index (0023). */
+export function expiredLeases(db: Db, status: 'claimed' | 'sending', nowIso: string) {
+  return campaignDb(db)
+    .updateTable('campaign_recipients')
+    .where('status', '=', status)
+    .where('next_at', '<', nowIso);
 }
 
 export const bump = sql<number>`attempts + 1`;

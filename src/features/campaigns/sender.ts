@@ -9,7 +9,7 @@ import type { ConsentLedger } from '../consent/consent.service.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { TenantService } from '../tenants/tenants.service.ts';
 import type { GraphClient } from '../whatsapp/graph/graph-client.ts';
-import { sentSince } from './campaigns.repository.ts';
+import { expiredLeases, marketingConsentOf, sentSince } from './campaigns.repository.ts';
 import { campaignDb, type CampaignsTable } from './campaigns.table.ts';
 import { quietCountries } from './countries.ts';
 import { createSendOne } from './send-one.ts';
@@ -103,9 +103,13 @@ export function createCampaignSender(deps: {
   async function allowance(c: CampaignsTable, nowIso: string, since: string): Promise<number> {
     const tier = await limitOf(c.channel_id);
     let left = Number.POSITIVE_INFINITY;
-    if (Number.isFinite(tier)) left = tier - (await sentSince(deps.db, since, { channelId: c.channel_id }));
+    if (Number.isFinite(tier))
+      left = tier - (await sentSince(deps.db, c.tenant_id, since, { channelId: c.channel_id }));
     if (c.daily_cap !== null)
-      left = Math.min(left, c.daily_cap - (await sentSince(deps.db, since, { campaignId: c.id })));
+      left = Math.min(
+        left,
+        c.daily_cap - (await sentSince(deps.db, c.tenant_id, since, { campaignId: c.id })),
+      );
     void nowIso;
     return Math.max(0, left);
   }
@@ -145,19 +149,13 @@ export function createCampaignSender(deps: {
       if (picked.length === 0) return { rows: [], slots: [], wait: 0 };
       const allowed = new Set(
         (
-          await trx
-            .selectFrom('consent_state')
-            .select('contact_id')
-            .where('tenant_id', '=', c.tenant_id)
-            .where('purpose', '=', 'marketing')
-            .where('state', '=', 'opted_in')
-            .where(
-              'contact_id',
-              'in',
-              picked.map((p) => p.contact_id),
-            )
-            .execute()
-        ).map((r) => r.contact_id),
+          await marketingConsentOf(
+            trx,
+            picked.map((p) => p.contact_id),
+          ).execute()
+        )
+          .filter((r) => r.tenant_id === c.tenant_id && r.state === 'opted_in')
+          .map((r) => r.contact_id),
       );
       const lease = new Date(now.getTime() + leaseMs).toISOString();
       const rows = picked.filter((p) => allowed.has(p.contact_id)).map((p) => ({ ...p, lease }));
@@ -253,18 +251,11 @@ export function createCampaignSender(deps: {
   async function sweepLeases(now: Date): Promise<void> {
     lastSweep = now.getTime();
     const nowIso = now.toISOString();
-    await db
-      .updateTable('campaign_recipients')
+    // A claimed row was never attempted: back to the queue. A sending row may have reached Meta: unknown.
+    await expiredLeases(deps.db, 'claimed', nowIso)
       .set({ status: 'queued', sent_at: null, updated_at: nowIso })
-      .where('status', '=', 'claimed')
-      .where('next_at', '<', nowIso)
       .execute();
-    await db
-      .updateTable('campaign_recipients')
-      .set({ status: 'unknown', updated_at: nowIso })
-      .where('status', '=', 'sending')
-      .where('next_at', '<', nowIso)
-      .execute();
+    await expiredLeases(deps.db, 'sending', nowIso).set({ status: 'unknown', updated_at: nowIso }).execute();
   }
 
   async function finishIfDone(campaignId: string, nowIso: string): Promise<void> {
