@@ -40,7 +40,7 @@ const INGEST_ROWS = Number(process.env.BENCH_ROTATION_INGEST_ROWS ?? Math.min(RO
 const FIELDS = Number(process.env.BENCH_ROTATION_FIELDS ?? 50_000);
 const BATCH = 2_000;
 const RATE = 500;
-const LOAD_SECONDS = 5;
+const LOAD_SECONDS = 15;
 const APP_SECRET = 'bench-app-secret-rotation-0123';
 const CTX = { actor: { type: 'system', id: 'bench' } } as const;
 const run = promisify(execFile);
@@ -209,7 +209,9 @@ async function ingestDuringRewrap(): Promise<Record<string, number>> {
     } finally {
       await runtime.close();
     }
-    await openLoop(server.url, delivery(server, 'warm'), { rate: RATE, seconds: 2 });
+    // Warm-up long enough that every one of the 2,000 senders exists before the idle run: otherwise
+    // half of them would be created (a new customer each) inside the idle measurement.
+    await openLoop(server.url, delivery(server, 'warm'), { rate: RATE, seconds: 4 });
     const idle = await openLoop(server.url, delivery(server, 'idle'), { rate: RATE, seconds: LOAD_SECONDS });
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CHATVAULT_DATA_DIR: dataDir };
     await run(
