@@ -214,6 +214,23 @@ for (const target of databaseTargets()) {
       }
     });
 
+    test('a campaign at 1 message a second sends, one a second (its slot interval outgrows the booking horizon)', async () => {
+      const from = w.emulator.sent().length;
+      const id = await run(summerSale(w, { segment: tagged('vip'), ratePerSecond: 1, dailyCap: 3 }));
+      await sender().drain(15_000);
+      const results = await campaigns().results(w.tenant.id, id);
+      assert.equal(results.sent, 3, 'the cap of three went out');
+      const at = w.emulator
+        .sent()
+        .slice(from)
+        .filter((m) => m.template === 'summer_sale')
+        .map((m) => m.at.getTime());
+      assert.equal(at.length, 3);
+      for (let i = 1; i < at.length; i++)
+        assert.ok(at[i]! - at[i - 1]! >= 950, `sends ${i - 1} and ${i} a second apart`);
+      await campaigns().command(w.tenant.id, id, 'cancel', testOperator);
+    });
+
     test('a 130429 from the emulator slows the sender down instead of failing the campaign', async () => {
       const before = receivedBy(w);
       const errorsBefore = w.emulator.stats().graph.errors['130429'] ?? 0;

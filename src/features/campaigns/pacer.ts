@@ -26,7 +26,10 @@ export async function availableSlots(
   if (dialect === 'postgres') q = q.forUpdate();
   const row = await q.executeTakeFirstOrThrow();
   const first = Math.max(Number(row.next_slot_us) / 1000, nowMs);
-  return { first, fits: Math.max(0, Math.floor((nowMs + horizonMs - first) / intervalMs)) };
+  // Slots first, first + interval, … up to now + horizon: one more than the whole intervals that fit
+  // (counting only those booked nothing at all once the interval outgrew the horizon, i.e. under 2/s).
+  const fits = first <= nowMs + horizonMs ? Math.floor((nowMs + horizonMs - first) / intervalMs) + 1 : 0;
+  return { first, fits };
 }
 
 /** Books `n` slots from `first`; returns each slot's time. */

@@ -135,7 +135,8 @@ export function createCampaignSender(deps: {
       // in-flight limit): claims stay short, and other processes find rows to share.
       const held = Math.max(2 * maxActive, Math.ceil((c.rate_per_s * horizonMs) / 1000) + maxActive);
       const n = Math.min(limit, fits, held - inFlight.size);
-      if (n <= 0) return { rows: [], slots: [], wait: Math.max(1, first - t0 - horizonMs + intervalMs) };
+      // Nothing bookable now: the next slot comes within the horizon when `first - horizon` is reached.
+      if (n <= 0) return { rows: [], slots: [], wait: Math.max(1, first - t0 - horizonMs) };
       let q = trx
         .selectFrom('campaign_recipients')
         .select(['id', 'contact_id', 'attempts'])

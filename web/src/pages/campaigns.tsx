@@ -3,7 +3,7 @@ import { ErrorAlert } from '../components/error-alert.tsx';
 import { errorKey } from '../components/errors.ts';
 import { useI18n } from '../i18n/index.tsx';
 import type { MessageKey } from '../i18n/en.ts';
-import { api } from '../lib/api.ts';
+import { api, ApiError } from '../lib/api.ts';
 
 interface Template {
   channelId: string;
@@ -34,6 +34,7 @@ interface Results {
   failures: { code: number; count: number; hint: string }[];
 }
 
+const STATUSES = ['draft', 'running', 'paused', 'cancelled', 'stopped', 'done'];
 const COMMANDS: Record<string, string[]> = {
   draft: ['start', 'cancel'],
   running: ['pause', 'cancel'],
@@ -52,21 +53,33 @@ export function CampaignsPage() {
   const [campaigns, setCampaigns] = useState<Campaign[]>([]);
   const [results, setResults] = useState<Record<string, Results>>({});
   const [error, setError] = useState<MessageKey | null>(null);
+  // The server refused this operator (no `manageCampaigns`): show why, no builder and no polling.
+  const [refused, setRefused] = useState(false);
   const [form, setForm] = useState({
     name: '',
     template: '',
     tags: '',
     countries: '',
+    activeWithin: '',
+    inactiveFor: '',
     params: '{}',
     rate: '80',
     cap: '',
     quiet: '',
+    scheduledAt: '',
   });
   const [preview, setPreview] = useState<{ recipients: number; body: string } | null>(null);
   const fail = (e: unknown) => setError(errorKey(e));
+  const failLoad = (e: unknown) => {
+    if (e instanceof ApiError && e.code === 'forbidden') setRefused(true);
+    fail(e);
+  };
 
   const load = useCallback(() => {
-    api<{ data: Template[] }>('GET', '/api/v1/campaign-templates').then((r) => setTemplates(r.data), fail);
+    api<{ data: Template[] }>('GET', '/api/v1/campaign-templates').then(
+      (r) => setTemplates(r.data),
+      failLoad,
+    );
     api<{ data: Campaign[] }>('GET', '/api/v1/campaigns').then((r) => {
       setCampaigns(r.data);
       for (const c of r.data.filter((c) => c.status !== 'draft'))
@@ -74,24 +87,33 @@ export function CampaignsPage() {
           (d) => setResults((prev) => ({ ...prev, [c.id]: d.results })),
           fail,
         );
-    }, fail);
+    }, failLoad);
   }, []);
   useEffect(() => {
+    if (refused) return;
     load();
     const timer = setInterval(load, 3000);
     return () => clearInterval(timer);
-  }, [load]);
+  }, [load, refused]);
 
   const body = () => {
     const tpl = templates.find((x) => `${x.channelId}|${x.name}|${x.language}` === form.template);
     const [start, end] = list(form.quiet).map(Number);
+    const days = (value: string) => (value ? Number(value) : undefined);
     return {
       name: form.name || 'Campaign',
       channelId: tpl?.channelId ?? '',
       template: { name: tpl?.name ?? '', language: tpl?.language ?? '' },
       parameters: JSON.parse(form.params || '{}') as unknown,
-      segment: { tagsAll: list(form.tags), countries: list(form.countries).map((c) => c.toUpperCase()) },
+      segment: {
+        tagsAll: list(form.tags),
+        countries: list(form.countries).map((c) => c.toUpperCase()),
+        activeWithinDays: days(form.activeWithin),
+        inactiveForDays: days(form.inactiveFor),
+      },
       ratePerSecond: Number(form.rate),
+      // datetime-local is the operator's local time; the API takes an instant.
+      ...(form.scheduledAt ? { scheduledAt: new Date(form.scheduledAt).toISOString() } : {}),
       ...(form.cap ? { dailyCap: Number(form.cap) } : {}),
       ...(start !== undefined && end !== undefined ? { quietHours: { start, end } } : {}),
     };
@@ -103,12 +125,22 @@ export function CampaignsPage() {
       setError('campaigns.badParameters');
     }
   };
-  const field = (key: keyof typeof form, label: MessageKey) => (
+  const field = (key: keyof typeof form, label: MessageKey, type = 'text') => (
     <label>
       {t(label)}
-      <input value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} />
+      <input type={type} value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} />
     </label>
   );
+
+  if (refused)
+    return (
+      <div className="pad">
+        <div className="page-head">
+          <h1>{t('campaigns.title')}</h1>
+        </div>
+        <ErrorAlert error={error} />
+      </div>
+    );
 
   return (
     <div className="pad">
@@ -118,6 +150,15 @@ export function CampaignsPage() {
       <ErrorAlert error={error} />
       <h2>{t('campaigns.templates')}</h2>
       <table data-testid="campaign-templates">
+        <thead>
+          <tr>
+            <th>{t('campaigns.template')}</th>
+            <th>{t('campaigns.language')}</th>
+            <th>{t('campaigns.category')}</th>
+            <th>{t('campaigns.status')}</th>
+            <th>{t('campaigns.placeholders')}</th>
+          </tr>
+        </thead>
         <tbody>
           {templates.map((x) => (
             <tr key={`${x.channelId}|${x.name}|${x.language}`}>
@@ -151,10 +192,13 @@ export function CampaignsPage() {
         </label>
         {field('tags', 'campaigns.tags')}
         {field('countries', 'campaigns.countries')}
+        {field('activeWithin', 'campaigns.activeWithin', 'number')}
+        {field('inactiveFor', 'campaigns.inactiveFor', 'number')}
         {field('params', 'campaigns.parameters')}
-        {field('rate', 'campaigns.rate')}
-        {field('cap', 'campaigns.dailyCap')}
+        {field('rate', 'campaigns.rate', 'number')}
+        {field('cap', 'campaigns.dailyCap', 'number')}
         {field('quiet', 'campaigns.quietHours')}
+        {field('scheduledAt', 'campaigns.scheduledAt', 'datetime-local')}
         <button
           type="button"
           onClick={() =>
@@ -178,6 +222,14 @@ export function CampaignsPage() {
       )}
       <h2>{t('campaigns.progress')}</h2>
       <table data-testid="campaigns">
+        <thead>
+          <tr>
+            <th>{t('campaigns.name')}</th>
+            <th>{t('campaigns.status')}</th>
+            <th>{t('campaigns.results')}</th>
+            <th>{t('common.actions')}</th>
+          </tr>
+        </thead>
         <tbody>
           {campaigns.map((c) => {
             const r = results[c.id];
@@ -185,7 +237,7 @@ export function CampaignsPage() {
               <tr key={c.id}>
                 <td>{c.name}</td>
                 <td>
-                  {c.status}
+                  {STATUSES.includes(c.status) ? t(`campaigns.status.${c.status}` as MessageKey) : c.status}
                   {c.stopReason ? ` (${c.stopReason})` : ''}
                 </td>
                 <td>
