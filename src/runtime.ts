@@ -146,6 +146,8 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
     clock: deps.clock,
   });
   const templateCategories = createTemplateCategories({ channels, graph });
+  // One per-number send window and pair limit for the process: replies and campaigns share it.
+  const sendLimiter = createSendLimiter({ perSecond: config.sendRate });
   // Consent-based campaigns (issue 11): templates, segments, the paced sender (campaigns/README.md).
   const campaigns = createCampaignFeature({
     db,
@@ -156,6 +158,7 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
     codec,
     graph,
     consent,
+    limiter: sendLimiter,
     audit,
     ...deps,
     onTemplatesChanged: (channelId) => templateCategories.forget(channelId),
@@ -210,7 +213,7 @@ export async function createRuntime(config: Config, deps: { logger: Logger; cloc
     keyring,
     codec,
     graph,
-    limiter: createSendLimiter({ perSecond: config.sendRate }),
+    limiter: sendLimiter,
     clock: deps.clock,
     logger: deps.logger,
     consent,

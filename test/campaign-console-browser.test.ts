@@ -3,6 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Locator, Page } from 'playwright-core';
 import { buildApp } from '../src/app.ts';
+import { countryOfPhone } from '../src/features/campaigns/countries.ts';
+import { languagesOf } from '../src/features/campaigns/languages.ts';
 import { ensureConsoleBuilt } from '../src/features/console/build.ts';
 import { fakeCustomers } from '../src/features/demo/fake-customers.ts';
 import {
@@ -161,6 +163,17 @@ for (const target of databaseTargets()) {
       ]);
       assert.equal((await templateRow('winter_promo').getByRole('cell').allInnerTexts())[3], 'PENDING');
       assert.equal((await templateRow('miracle_cure').getByRole('cell').allInnerTexts())[3], 'REJECTED');
+      // Sync lists every channel's templates from the Graph API again and says how many it stored.
+      await page.getByRole('button', { name: 'Sync templates' }).click();
+      const synced = await page
+        .getByTestId('template-sync')
+        .filter({ hasText: /^\d+ templates synced$/ })
+        .innerText();
+      assert.equal(
+        Number.parseInt(synced, 10),
+        (await w.t.runtime.campaigns.templates.list(w.tenant.id)).length,
+        'every template of the one channel',
+      );
       // The select's accessible name also holds its chosen option, so no exact match on the label.
       const template = page.getByLabel('Template');
       assert.equal(await template.locator('option', { hasText: 'summer_sale' }).count(), 1);
@@ -179,6 +192,40 @@ for (const target of databaseTargets()) {
       await page.getByLabel('Daily cap').fill('200');
       // A past start: the schedule is stored and does not hold the campaign back.
       await page.getByLabel('Start no earlier than').fill(SCHEDULED);
+      // The segment's size alone, as the filters change: tags all of / any of / none of, languages.
+      const segmentCount = page.getByTestId('segment-count');
+      const segmentHolds = async (n: number) => {
+        await page.getByRole('button', { name: 'Count segment' }).click();
+        await segmentCount
+          .filter({ hasText: new RegExp(`^${n} opted-in customers in the segment$`) })
+          .waitFor();
+      };
+      await segmentHolds(recipients.length);
+      await page.getByLabel('Tags (none of)').fill('vip');
+      await segmentHolds(0);
+      await page.getByLabel('Tags (none of)').fill('');
+      await page.getByLabel('Tags (all of)').fill('');
+      // Everyone opted in but the `lost` customer; the opted-out one and the never-asked one are out.
+      await page.getByLabel('Tags (any of)').fill('vip, regular');
+      const optedIn = w.people.filter((p) => p !== optedOut);
+      await segmentHolds(optedIn.length);
+      // Languages come from the country of each phone, stored when the phone was written.
+      const speaks = (p: (typeof optedIn)[number], l: string) =>
+        languagesOf(countryOfPhone(p.customer.phone)).includes(l);
+      const english = optedIn.filter((p) => speaks(p, 'en')).length;
+      await page.getByLabel('Languages').fill('en');
+      await segmentHolds(english);
+      await page.getByLabel('Languages').fill('en, es, pt, de, fr, zh, hi, id');
+      const many = optedIn.filter((p) =>
+        ['en', 'es', 'pt', 'de', 'fr', 'zh', 'hi', 'id'].some((l) => speaks(p, l)),
+      );
+      assert.ok(many.length > english, 'the emulated customers are from several countries');
+      await segmentHolds(many.length);
+      await screenshot(page, 'campaigns-segment-count');
+      await page.getByLabel('Languages').fill('');
+      await page.getByLabel('Tags (any of)').fill('');
+      await page.getByLabel('Tags (all of)').fill('vip');
+      await segmentHolds(recipients.length);
       const preview = page.getByTestId('campaign-preview');
       const previewShows = async (n: number) => {
         await page.getByRole('button', { name: 'Preview' }).click();
@@ -285,6 +332,8 @@ for (const target of databaseTargets()) {
       assert.equal(await page.getByRole('button', { name: 'Create draft' }).count(), 0);
       assert.equal(await page.getByRole('button', { name: 'Preview' }).count(), 0);
       assert.equal(await page.getByLabel('Tags (all of)').count(), 0, 'no segment to build');
+      assert.equal(await page.getByRole('button', { name: 'Count segment' }).count(), 0);
+      assert.equal(await page.getByRole('button', { name: 'Sync templates' }).count(), 0);
       assert.equal(await page.getByLabel('Parameters (JSON)').count(), 0);
       assert.equal(await page.getByTestId('campaigns').count(), 0, 'no campaign list either');
       assert.equal((await page.locator('body').innerText()).includes(NAME), false);

@@ -22,6 +22,8 @@ import { contactsPhoneLean } from './0020-contacts-phone-lean.ts';
 import { contactsTenantId } from './0021-contacts-tenant-id.ts';
 import { campaignPacerUs } from './0022-campaign-pacer-us.ts';
 import { campaignRecipientsLease } from './0023-campaign-recipients-lease.ts';
+import { contactCountriesAtWrite } from './0024-contact-countries-at-write.ts';
+import { contactsPhoneIsWaId } from './0026-contacts-phone-is-wa-id.ts';
 
 /** All migrations in order. Names sort lexically; never rename or edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
@@ -48,5 +50,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0021-contacts-tenant-id': contactsTenantId(dialect),
     '0022-campaign-pacer-us': campaignPacerUs(dialect),
     '0023-campaign-recipients-lease': campaignRecipientsLease(dialect),
+    '0024-contact-countries-at-write': contactCountriesAtWrite(dialect),
+    '0026-contacts-phone-is-wa-id': contactsPhoneIsWaId(dialect),
   };
 }

@@ -10,7 +10,7 @@ import { secure } from '../../http/route-security.ts';
 
 const idParams = z.object({ id: z.string().regex(ID_PATTERN) }).strict();
 const commandParams = idParams.extend({ command: z.enum(['start', 'pause', 'resume', 'cancel']) }).strict();
-const syncBody = z.object({ channelId: z.string().regex(ID_PATTERN) }).strict();
+const syncBody = z.object({ channelId: z.string().regex(ID_PATTERN).optional() }).strict();
 const previewBody = z.object({ definition: segmentDefinition }).strict();
 
 /**
@@ -33,8 +33,10 @@ export function campaignRoutes(
   });
   app.post('/api/v1/campaign-templates/sync', secure.cedar('manageCampaigns'), async (request) => {
     const s = await manage(request);
-    const { channelId } = parseInput(syncBody, request.body);
-    return { synced: await templates.sync(s.actor.tenantId, channelId) };
+    // One channel, or (`{}`) every channel of the tenant.
+    const { channelId } = parseInput(syncBody, request.body ?? {});
+    if (channelId === undefined) return templates.syncAll(s.actor.tenantId);
+    return { synced: await templates.sync(s.actor.tenantId, channelId), channels: 1 };
   });
 
   app.get('/api/v1/segments', secure.cedar('readSegments'), async (request) => {

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { tag } from '../contacts/contacts.schema.ts';
+import { KNOWN_LANGUAGES } from './languages.ts';
 
 const country = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code');
+const language = z
+  .string()
+  .regex(/^[a-z]{2}$/, 'must be an ISO 639-1 code such as es')
+  .refine((l) => KNOWN_LANGUAGES.has(l), 'is not a language of any country a phone number can name');
 
 /** Who a segment holds. Marketing opt-in is always required on top of these filters. */
 export const segmentDefinition = z
@@ -10,6 +15,8 @@ export const segmentDefinition = z
     tagsAny: z.array(tag).max(20).default([]),
     tagsNone: z.array(tag).max(20).default([]),
     countries: z.array(country).max(100).default([]),
+    /** Derived from the phone's country (`languages.ts`): customers in a country speaking any of them. */
+    languages: z.array(language).max(50).default([]),
     /** Wrote to us within this many days. */
     activeWithinDays: z.number().int().min(1).max(3650).optional(),
     /** Has not written to us for at least this many days (or never). */

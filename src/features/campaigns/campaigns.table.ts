@@ -26,13 +26,6 @@ export interface SegmentsTable {
   created_at: string;
 }
 
-/** ISO 3166 country of a customer's number, derived once from its calling code (not identifying). */
-export interface ContactCountriesTable {
-  contact_id: string;
-  tenant_id: string;
-  country: string;
-}
-
 export interface CampaignsTable {
   id: string;
   tenant_id: string;
@@ -90,7 +83,6 @@ export interface CampaignAlertsTable {
 export type CampaignTables = {
   campaign_templates: CampaignTemplatesTable;
   segments: SegmentsTable;
-  contact_countries: ContactCountriesTable;
   campaigns: CampaignsTable;
   campaign_recipients: CampaignRecipientsTable;
   campaign_pacers: CampaignPacersTable;

@@ -8,6 +8,7 @@ import type { ConsentLedger } from '../consent/consent.service.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { TenantService } from '../tenants/tenants.service.ts';
 import type { GraphClient } from '../whatsapp/graph/graph-client.ts';
+import type { SendLimiter } from '../whatsapp/rate-limits.ts';
 import { createCampaignEvents, type CampaignEvents } from './campaign-events.ts';
 import { createCampaigns } from './campaigns.service.ts';
 import { createCampaignSender } from './sender.ts';
@@ -24,6 +25,8 @@ export function createCampaignFeature(deps: {
   codec: Pick<ContactCodec, 'decryptPhone' | 'decryptName'>;
   graph: Pick<GraphClient, 'listTemplates' | 'sendMessage' | 'phoneNumberFields'>;
   consent: Pick<ConsentLedger, 'isAllowed' | 'record'>;
+  /** The process's per-number send window and pair limit, shared with the outbox's replies. */
+  limiter: SendLimiter;
   audit: Pick<AuditService, 'append'>;
   clock: Clock;
   logger: Logger;

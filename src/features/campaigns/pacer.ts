@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Dialect } from '../../db/database.ts';
 import type { CampaignDb } from './campaigns.table.ts';
+import { WindowLane, type Release } from '../whatsapp/rate-limits.ts';
 
 /**
  * The shared pacer of one phone number (GCRA): `next_slot_us` is the next free send slot (kept in
@@ -50,71 +51,29 @@ export async function bookSlots(
   return slots;
 }
 
-interface Lane {
-  readonly rate: number;
-  /** Calls started and not yet answered. */
-  active: number;
-  /** When recent calls stopped counting as in transit, sorted (pruned after a second). */
-  readonly answered: number[];
-  readonly queue: (() => void)[];
-  timer: NodeJS.Timeout | undefined;
-}
-
 /**
- * This process's last guard before a Graph API call, per key (number × rate). A call holds its place
- * from its start until one second after its answer, and at most `rate` calls hold a place at once.
- * Meta stamps a call between its start and its answer, so take the latest stamp `t` in any window
- * shorter than a second: every call stamped in that window started at or before `t` and was answered
- * at or after its stamp, so it still held its place at `t`. No window Meta sees holds more than
- * `rate` calls from this process, however the network or the event loop spaced them. A late timer
- * loses nothing: the calls it delayed go as soon as the window allows. The price is the answer time
- * per second (about 1 % at 10 ms answers).
+ * This process's last guard before a campaign's Graph API call, per key (number × rate): a
+ * {@link WindowLane} of `rate` places. A call holds its place from its start until one second after
+ * its answer, so no second Meta sees holds more than `rate` of the campaign's calls from this process,
+ * however the network or the event loop spaced them, and a process that fell behind never catches up
+ * in a burst. The price is the answer time per second (about 1 % at 10 ms answers). The number's own
+ * window (replies and campaigns together) is the shared send limiter's, taken after this one.
  */
 export function createLocalPacer(now: () => number) {
-  const lanes = new Map<string, Lane>();
-  function drain(lane: Lane): void {
-    if (lane.timer) clearTimeout(lane.timer);
-    lane.timer = undefined;
-    const t = now();
-    while (lane.answered.length > 0 && lane.answered[0]! + 1000 <= t) lane.answered.shift();
-    while (lane.queue.length > 0 && lane.active + lane.answered.length < lane.rate) {
-      lane.active++;
-      lane.queue.shift()!();
-    }
-    // Blocked by answered calls: wake when the oldest leaves the window (an answer also wakes us).
-    if (lane.queue.length > 0 && lane.answered.length > 0)
-      lane.timer = setTimeout(() => drain(lane), Math.max(1, Math.ceil(lane.answered[0]! + 1000 - t)));
-  }
+  const lanes = new Map<string, WindowLane>();
   return {
     /**
      * Resolves when this process may start one call on `key` at `rate` (a whole number) per second,
      * with the function to call once the call was answered (or failed).
      */
-    acquire(key: string, rate: number): Promise<() => void> {
+    acquire(key: string, rate: number): Promise<Release> {
       let lane = lanes.get(key);
       if (!lane) {
-        if (lanes.size > 1000)
-          for (const [k, l] of lanes) if (l.active === 0 && l.queue.length === 0) lanes.delete(k);
-        const r = Math.max(1, Math.floor(rate));
-        lane = { rate: r, active: 0, answered: [], queue: [], timer: undefined };
+        if (lanes.size > 1000) for (const [k, l] of lanes) if (l.idle()) lanes.delete(k);
+        lane = new WindowLane(Math.max(1, Math.floor(rate)), now);
         lanes.set(key, lane);
       }
-      const l = lane;
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        l.active--;
-        const at = now();
-        let i = l.answered.length;
-        while (i > 0 && l.answered[i - 1]! > at) i--;
-        l.answered.splice(i, 0, at);
-        drain(l);
-      };
-      return new Promise<() => void>((resolve) => {
-        l.queue.push(() => resolve(release));
-        drain(l);
-      });
+      return lane.acquire();
     },
   };
 }

@@ -8,8 +8,9 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { TenantService } from '../tenants/tenants.service.ts';
 import { campaignDb, type CampaignTables } from './campaigns.table.ts';
-import { segmentInput, type SegmentDefinition } from './campaigns.schema.ts';
+import { segmentDefinition, segmentInput, type SegmentDefinition } from './campaigns.schema.ts';
 import { countryOfPhone } from './countries.ts';
+import { countriesSpeaking } from './languages.ts';
 
 type Eb = ExpressionBuilder<Database & CampaignTables & { c: Database['contacts'] }, 'c'>;
 const DAY = 86_400_000;
@@ -17,9 +18,8 @@ const likeTag = (tag: string) => `%${JSON.stringify(tag).replace(/[\\%_]/g, (m) 
 
 /**
  * Segments: who a campaign may reach, computed from plain columns only — marketing consent state,
- * staff tags, last inbound time and the derived country — never from decrypted personal data. Callers
- * get counts, never member lists. `refreshCountries` is the one step that opens a phone number: a
- * system pass, in memory, that stores only the ISO country of each new customer.
+ * staff tags, last inbound time and the country stored when the phone was written (languages come
+ * from the country) — never from decrypted personal data. Callers get counts, never member lists.
  */
 export function createSegments(deps: {
   db: Db;
@@ -31,52 +31,64 @@ export function createSegments(deps: {
 }) {
   const db = campaignDb(deps.db);
 
-  /** Stores the country of every customer who has none yet; returns how many were added. */
+  /**
+   * Legacy backfill, for customers written before migration 0024 only: every phone write since stores
+   * the country in its own transaction, so in normal operation this finds no row, opens nothing and
+   * writes nothing. A legacy customer's phone is opened once, in memory, by the system (one
+   * `sensitive_read` audit entry per batch, counts only). Returns how many countries were added.
+   */
   async function refreshCountries(tenantId: string): Promise<number> {
-    const tenant = await deps.tenants.getById(tenantId);
     let added = 0;
     for (;;) {
       const rows = await db
         .selectFrom('contacts as c')
-        .leftJoin('contact_countries as cc', 'cc.contact_id', 'c.id')
         .select(['c.id', 'c.key_version', 'c.key_wrapped', 'c.phone_ct'])
         .where('c.tenant_id', '=', tenantId)
-        .where('cc.contact_id', 'is', null)
+        .where('c.key_wrapped', 'is not', null)
+        .where('c.country', 'is', null)
         .limit(500)
         .execute();
       if (rows.length === 0) return added;
-      const values: { contact_id: string; tenant_id: string; country: string }[] = [];
+      const tenant = await deps.tenants.getById(tenantId);
+      const values: { id: string; country: string }[] = [];
+      let opened = 0;
       for (const r of rows) {
         let country = 'ZZ';
         if (r.key_wrapped && r.phone_ct) {
           const key = await deps.keyring.openContactKey(tenantId, r.id, r.key_version, r.key_wrapped);
           const phone = deps.codec.decryptPhone(tenant, key, r);
+          opened++;
           if (phone) country = countryOfPhone(phone);
         }
-        values.push({ contact_id: r.id, tenant_id: tenantId, country });
+        values.push({ id: r.id, country });
       }
-      // The phones were opened in memory by the system: one audit entry per batch, counts only.
       await deps.db.transaction().execute(async (trx) => {
-        await campaignDb(trx)
-          .insertInto('contact_countries')
-          .values(values)
-          .onConflict((oc) => oc.column('contact_id').doNothing())
-          .execute();
-        await deps.audit.append(trx, {
-          tenantId,
-          actor: { type: 'system', id: 'campaigns' },
-          action: 'sensitive_read',
-          target: { type: 'contact_countries', id: tenantId },
-          outcome: 'success',
-          detail: { derived: 'country from phone calling code', contacts: values.length },
-        });
+        for (const v of values)
+          await campaignDb(trx)
+            .updateTable('contacts')
+            .set({ country: v.country })
+            .where('tenant_id', '=', tenantId)
+            .where('id', '=', v.id)
+            .where('country', 'is', null)
+            .execute();
+        if (opened > 0)
+          await deps.audit.append(trx, {
+            tenantId,
+            actor: { type: 'system', id: 'campaigns' },
+            action: 'sensitive_read',
+            target: { type: 'contact_country', id: tenantId },
+            outcome: 'success',
+            detail: { derived: 'country from phone calling code (legacy backfill)', contacts: opened },
+          });
       });
       added += values.length;
     }
   }
 
   /** The segment as one WHERE over `contacts as c` (opted in to marketing, not erased). */
-  function filter(tenantId: string, def: SegmentDefinition) {
+  function filter(tenantId: string, stored: SegmentDefinition) {
+    // Definitions stored before a filter existed (JSON in `segments` / `campaigns`) get its default.
+    const def = segmentDefinition.parse(stored);
     const now = deps.clock.now().getTime();
     return (eb: Eb) => {
       const parts = [
@@ -95,16 +107,11 @@ export function createSegments(deps: {
       for (const t of def.tagsAll) parts.push(eb.and([tag(t)]));
       if (def.tagsAny.length > 0) parts.push(eb.or(def.tagsAny.map(tag)));
       for (const t of def.tagsNone) parts.push(eb.not(tag(t)));
-      if (def.countries.length > 0)
-        parts.push(
-          eb.exists(
-            eb
-              .selectFrom('contact_countries as k')
-              .select('k.contact_id')
-              .whereRef('k.contact_id', '=', 'c.id')
-              .where('k.country', 'in', def.countries),
-          ),
-        );
+      const inCountries = (countries: readonly string[]) =>
+        countries.length === 0 ? eb.and([sql<boolean>`1 = 0`]) : eb('c.country', 'in', countries);
+      if (def.countries.length > 0) parts.push(inCountries(def.countries));
+      // A language is matched through the stored country: the countries where it is spoken.
+      if (def.languages.length > 0) parts.push(inCountries(countriesSpeaking(def.languages)));
       const inboundSince = (cutoff: string) =>
         eb.exists(
           eb
@@ -126,8 +133,10 @@ export function createSegments(deps: {
     filter,
 
     /** How many customers the segment holds right now (the preview before sending). */
-    async count(tenantId: string, def: SegmentDefinition): Promise<number> {
-      if (def.countries.length > 0) await refreshCountries(tenantId);
+    async count(tenantId: string, stored: SegmentDefinition): Promise<number> {
+      const def = segmentDefinition.parse(stored);
+      // Only legacy customers (written before 0024) can lack a country; a no-op otherwise.
+      if (def.countries.length > 0 || def.languages.length > 0) await refreshCountries(tenantId);
       const row = await db
         .selectFrom('contacts as c')
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
@@ -155,13 +164,12 @@ export function createSegments(deps: {
         .expression((eb) =>
           eb
             .selectFrom('contacts as c')
-            .leftJoin('contact_countries as cc', 'cc.contact_id', 'c.id')
             .select([
               sql<string>`${campaignId} || ':' || ${sql.ref('c.id')}`.as('id'),
               sql<string>`${campaignId}`.as('campaign_id'),
               'c.id as contact_id',
               'c.tenant_id',
-              sql<string>`coalesce(${sql.ref('cc.country')}, 'ZZ')`.as('country'),
+              sql<string>`coalesce(${sql.ref('c.country')}, 'ZZ')`.as('country'),
               sql<string>`'queued'`.as('status'),
               sql<string>`${now}`.as('next_at'),
               sql<number>`0`.as('attempts'),
@@ -200,7 +208,7 @@ export function createSegments(deps: {
       return rows.map((r) => ({
         id: r.id,
         name: r.name,
-        definition: JSON.parse(r.definition) as SegmentDefinition,
+        definition: segmentDefinition.parse(JSON.parse(r.definition)),
       }));
     },
   };

@@ -15,6 +15,7 @@ import { bump, maybeStopForQuality, QUALITY_CODES } from './campaigns.repository
 import { campaignDb, type CampaignsTable } from './campaigns.table.ts';
 import type { ParameterValue } from './campaigns.schema.ts';
 import { createLocalPacer } from './pacer.ts';
+import type { SendLimiter } from '../whatsapp/rate-limits.ts';
 import { templateMessage } from './payload.ts';
 import type { CampaignTemplate } from './templates.service.ts';
 
@@ -47,6 +48,8 @@ export function createSendOne(deps: {
   codec: Pick<ContactCodec, 'decryptPhone' | 'decryptName'>;
   graph: Pick<GraphClient, 'sendMessage'>;
   consent: Pick<ConsentLedger, 'isAllowed' | 'record'>;
+  /** The process's per-number window and pair limit, shared with replies (whatsapp/rate-limits.ts). */
+  limiter: Pick<SendLimiter, 'acquire' | 'takePair'>;
   clock: Clock;
   logger: Logger;
   realNow: () => number;
@@ -189,19 +192,32 @@ export function createSendOne(deps: {
     at = 0,
   ): Promise<void> {
     // Inside the in-flight bound, so at most that many rows are ever `sending` at once.
+    const number = prepared.channel.phoneNumberId;
     const outcome = await call(async () => {
       const began = realNow();
       if (!(await markSending(c, row))) return undefined;
       commitTimes.add(realNow() - began);
       const wait = at - realNow();
       if (wait > 0) await sleep(wait);
+      // The campaign's own rate, then the number's window shared with replies (README).
       const answered = await localPacer.acquire(`${c.channel_id}|${c.rate_per_s}`, c.rate_per_s);
+      const shared = await deps.limiter.acquire(number);
+      // The pair limit shared with replies, right before the call: a customer who just got a burst of
+      // replies waits for a token instead of meeting Meta's 131056. Nothing was sent: back to the queue.
+      const pairWait = deps.limiter.takePair(number, row.contact_id);
+      if (pairWait > 0) {
+        shared(false);
+        answered(false);
+        await setRow(row.id, later(pairWait), ['sending']);
+        return undefined;
+      }
       try {
         await deps.graph.sendMessage(prepared.channel, prepared.body);
         return { error: undefined };
       } catch (error) {
         return { error: error ?? new Error('send failed') };
       } finally {
+        shared();
         answered();
       }
     });
@@ -228,18 +244,20 @@ export function createSendOne(deps: {
     if (prepared) await deliver(c, row, prepared, (fn) => fn());
   }
 
+  /** A row's change back to the queue, to be tried again in `ms` (this counts as an attempt). */
+  const later = (ms: number) => ({
+    status: 'queued',
+    attempts: bump,
+    sent_at: null,
+    next_at: new Date(deps.clock.now().getTime() + ms).toISOString(),
+  });
+
   async function onError(
     c: CampaignsTable,
     row: { id: string; attempts: number },
     error: unknown,
   ): Promise<void> {
     const now = deps.clock.now();
-    const later = (ms: number) => ({
-      status: 'queued',
-      attempts: bump,
-      sent_at: null,
-      next_at: new Date(now.getTime() + ms).toISOString(),
-    });
     if (!(error instanceof GraphApiError)) {
       // The request may have reached Meta: never risk a second copy.
       await setRow(row.id, { status: 'unknown' });

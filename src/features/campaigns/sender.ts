@@ -16,6 +16,7 @@ import { createSendOne } from './send-one.ts';
 import { createLimiter } from '../../lib/limiter.ts';
 import { availableSlots, bookSlots } from './pacer.ts';
 import type { CampaignTemplates } from './templates.service.ts';
+import type { SendLimiter } from '../whatsapp/rate-limits.ts';
 
 const TIERS: Record<string, number> = {
   TIER_50: 50,
@@ -50,6 +51,8 @@ export function createCampaignSender(deps: {
   graph: Pick<GraphClient, 'sendMessage' | 'phoneNumberFields'>;
   consent: Pick<ConsentLedger, 'isAllowed' | 'record'>;
   templates: Pick<CampaignTemplates, 'usable'>;
+  /** The process's per-number window and pair limit, shared with replies (whatsapp/rate-limits.ts). */
+  limiter: Pick<SendLimiter, 'acquire' | 'takePair' | 'useLevel'>;
   clock: Clock;
   logger: Logger;
   /** How far ahead one claim books sends (ms); also the longest a pause takes to bite. */
@@ -87,8 +90,12 @@ export function createCampaignSender(deps: {
     try {
       const fields = await deps.graph.phoneNumberFields(channel, [
         'whatsapp_business_manager_messaging_limit',
+        'throughput',
       ]);
       limit = tierLimit(fields.whatsapp_business_manager_messaging_limit);
+      // The number's window shared with replies: 1,000/s once Meta upgraded it, else the configured rate.
+      const throughput = fields.throughput as { level?: unknown } | undefined;
+      deps.limiter.useLevel(channel.phoneNumberId, throughput?.level);
     } catch (error) {
       deps.logger.warn(
         { channel: channelId, err: error },

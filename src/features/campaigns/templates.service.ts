@@ -102,6 +102,30 @@ export function createCampaignTemplates(deps: {
     return count;
   }
 
+  /**
+   * Every channel of the tenant, one after the other (the console's sync button). A channel whose sync
+   * fails does not keep the others from syncing; the first failure is raised once all were tried.
+   */
+  async function syncAll(tenantId: string): Promise<{ synced: number; channels: number }> {
+    const channels = await deps.db
+      .selectFrom('channels')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at')
+      .execute();
+    let synced = 0;
+    let failure: Error | undefined;
+    for (const { id } of channels) {
+      try {
+        synced += await sync(tenantId, id);
+      } catch (error) {
+        failure ??= error instanceof Error ? error : new Error('template sync failed');
+      }
+    }
+    if (failure) throw failure;
+    return { synced, channels: channels.length };
+  }
+
   const toTemplate = (r: {
     channel_id: string;
     name: string;
@@ -123,6 +147,7 @@ export function createCampaignTemplates(deps: {
 
   return {
     sync,
+    syncAll,
 
     async list(tenantId: string): Promise<CampaignTemplate[]> {
       const rows = await db

@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib/clock.ts';
 import type { AeadKey } from '../../lib/crypto/aead.ts';
 import { newId } from '../../lib/ids.ts';
+import { countryOfPhone } from '../../lib/phone-country.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { Tenant } from '../tenants/tenants.service.ts';
 import { normalizeEmail, normalizePhone } from '../vault/normalize.ts';
@@ -60,11 +61,13 @@ export function createContactFactory(deps: {
       phone_ct: null,
       phone_bidx: null,
       phone_last4_bidx: null,
+      phone_is_wa_id: phoneIsWaId(fields.phone, v.waId) ? 1 : 0,
       name_ct: null,
       email_ct: null,
       email_bidx: null,
       index_version: indexVersion,
       attributes_ct: null,
+      country: fields.phone ? countryOfPhone(fields.phone) : 'ZZ',
       ...columns,
       tags: JSON.stringify(tags),
       created_at: now,
@@ -73,4 +76,9 @@ export function createContactFactory(deps: {
     const contact: Contact = { id, tenantId: tenant.id, ...fields, tags, createdAt: now, updatedAt: now };
     return { row, identity, contact, key };
   };
+}
+
+/** True when a customer with this WhatsApp id is found by its `wa_key` alone (see `findByPhone`). */
+export function phoneIsWaId(phone: string | null, waId: string | undefined): boolean {
+  return phone !== null && waId !== undefined && phone === `+${waId}`;
 }

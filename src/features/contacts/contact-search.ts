@@ -16,7 +16,7 @@ const MAX_RESULTS = 50;
  */
 export function createContactSearch(deps: {
   db: Db;
-  store: Pick<ContactStore, 'openWithKey'>;
+  store: Pick<ContactStore, 'openWithKey' | 'phoneCandidates'>;
   codec: ContactCodec;
 }) {
   const { db, store, codec } = deps;
@@ -39,15 +39,7 @@ export function createContactSearch(deps: {
   return {
     async byPhone(tenant: Tenant, phone: string): Promise<OpenedContact[]> {
       const e164 = normalizePhone(parseInput(phoneQuery, phone));
-      const rows = uniqueById(
-        (
-          await Promise.all(
-            (await codec.phoneLookups(tenant, e164)).map((idx) =>
-              repo.findByPhoneIndex(db, tenant.id, idx.last4, idx.full),
-            ),
-          )
-        ).flat(),
-      );
+      const rows = uniqueById(await store.phoneCandidates(db, tenant, e164));
       return openMatching(tenant, rows, (o) => o.contact.phone === e164);
     },
 

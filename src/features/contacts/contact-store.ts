@@ -46,6 +46,15 @@ export function createContactStore(deps: {
     };
   }
 
+  /** Candidate rows for an exact phone lookup (see `findByPhone`); duplicates possible. */
+  async function phoneCandidates(db: Db, tenant: Tenant, e164: string): Promise<repo.ContactRow[]> {
+    const [wa, indexes] = await Promise.all([
+      codec.identityKey(tenant, 'wa', e164.slice(1)),
+      codec.phoneLookups(tenant, e164), // every index version a search must try (two while re-indexing)
+    ]);
+    return repo.findPhoneCandidates(db, tenant.id, wa, indexes);
+  }
+
   return {
     /** Encrypts new customers (no database access: call it before the transaction opens). */
     prepare: (tenant: Tenant, input: ValidContactInput): Promise<PreparedContact> => prepare(tenant, input),
@@ -68,36 +77,30 @@ export function createContactStore(deps: {
     },
 
     /**
-     * Exact phone lookup of a normalised E.164 number: both blind indexes narrow the search to a
-     * handful of candidate rows (false positives by design), read in one statement; each one's phone
-     * is opened and compared, and only the customers that match are decrypted in full.
-     * `rows` are the matching rows (what the caller records as revealed).
+     * Exact phone lookup of a normalised E.164 number, in one statement: the customer whose WhatsApp
+     * id is the number (by `wa_key`), and the blind-index candidates among customers whose phone is
+     * something else (a handful, false positives by design). Each candidate is opened and its phone
+     * compared. `rows` are the matching rows (what the caller records as revealed).
      */
     async findByPhone(
       db: Db,
       tenant: Tenant,
       e164: string,
     ): Promise<{ rows: repo.ContactRow[]; matches: Contact[] }> {
-      // Every index version a search must try (two while a re-index job runs), each row once.
-      const candidates = uniqueById(
-        (
-          await Promise.all(
-            (await codec.phoneLookups(tenant, e164)).map((idx) =>
-              repo.findPhoneCandidates(db, tenant.id, idx.last4, idx.full),
-            ),
-          )
-        ).flat(),
-      );
+      const candidates = uniqueById(await phoneCandidates(db, tenant, e164));
       const rows: repo.ContactRow[] = [];
       const matches: Contact[] = [];
       for (const row of candidates) {
-        const key = await keyFor(tenant, row);
-        if (codec.decryptPhone(tenant, key, row) !== e164) continue;
+        if (!row.key_wrapped) continue;
+        const contact = await open(tenant, row);
+        if (contact.phone !== e164) continue;
         rows.push(row);
-        matches.push(await open(tenant, row, key));
+        matches.push(contact);
       }
       return { rows, matches };
     },
+
+    phoneCandidates,
   };
 }
 

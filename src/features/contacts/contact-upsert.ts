@@ -1,10 +1,11 @@
 import type { AeadKey } from '../../lib/crypto/aead.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { countryOfPhone } from '../../lib/phone-country.ts';
 import type { Db } from '../../db/database.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { Tenant } from '../tenants/tenants.service.ts';
 import type { ContactCodec } from './contact-codec.ts';
-import { createContactFactory } from './contact-factory.ts';
+import { createContactFactory, phoneIsWaId } from './contact-factory.ts';
 import * as repo from './contacts.repository.ts';
 import type { ContactsTable } from './contacts.table.ts';
 
@@ -60,8 +61,17 @@ export function createContactUpserter(deps: {
     if (keys.user && !row.user_key) patch.user_key = keys.user;
     if (keys.wa && !row.wa_key) {
       patch.wa_key = keys.wa;
-      if (!row.phone_ct && identity.waId)
-        Object.assign(patch, await codec.encrypt(tenant, row.id, key, { phone: `+${identity.waId}` }));
+      if (!row.phone_ct && identity.waId) {
+        const phone = `+${identity.waId}`;
+        Object.assign(patch, await codec.encrypt(tenant, row.id, key, { phone }), {
+          phone_is_wa_id: 1,
+          country: countryOfPhone(phone),
+        });
+      } else if (row.phone_ct && identity.waId) {
+        // The WhatsApp id arrives after the phone (a BSUID-first customer): can `wa_key` find it now?
+        const phone = codec.decryptPhone(tenant, key, row);
+        patch.phone_is_wa_id = phoneIsWaId(phone, identity.waId) ? 1 : 0;
+      }
     }
     if (identity.profileName && codec.decryptName(tenant, key, row) !== identity.profileName) {
       Object.assign(patch, await codec.encrypt(tenant, row.id, key, { profileName: identity.profileName }));

@@ -15,11 +15,13 @@ const CONTACT_COLUMNS = [
   'phone_ct',
   'phone_bidx',
   'phone_last4_bidx',
+  'phone_is_wa_id',
   'name_ct',
   'email_ct',
   'email_bidx',
   'index_version',
   'attributes_ct',
+  'country',
   'tags',
   'created_at',
   'updated_at',
@@ -73,30 +75,47 @@ export async function listPage(db: Db, tenantId: string, afterId: string | undef
   return q.orderBy('contacts.id').limit(limit).execute();
 }
 
-export async function findByPhoneIndex(db: Db, tenantId: string, last4: number, full: number) {
-  return selectWithKey(db, tenantId)
-    .where('contacts.phone_last4_bidx', '=', last4)
-    .where('contacts.phone_bidx', '=', full)
-    .execute();
-}
-
-/** Exact-phone candidates, whole rows (the blind indexes match a handful of customers by design). */
-const byPhoneIndex = prepared((db, a: { tenantId: string; last4: number; full: number }) =>
+/** Blind-index candidates whose phone is not their WhatsApp id (decided inside the phone index). */
+const byPhoneIndexOnly = (db: Db, a: { tenantId: string; last4: number; full: number }) =>
   db
     .selectFrom('contacts')
     .selectAll()
     .where('tenant_id', '=', a.tenantId)
     .where('phone_last4_bidx', '=', a.last4)
-    .where('phone_bidx', '=', a.full),
-);
+    .where('phone_bidx', '=', a.full)
+    .where('phone_is_wa_id', '=', 0);
+const byPhoneIndex = prepared(byPhoneIndexOnly);
 
+/** The customer whose WhatsApp id is the number, plus the blind-index candidates, in one statement. */
+export const phoneCandidatesQuery = (
+  db: Db,
+  a: { tenantId: string; wa: Buffer; last4: number; full: number },
+) =>
+  db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('tenant_id', '=', a.tenantId)
+    .where('wa_key', '=', a.wa)
+    .unionAll(byPhoneIndexOnly(db, a));
+const byPhone = prepared(phoneCandidatesQuery);
+
+/**
+ * Exact-phone candidates, whole rows: the customer whose `wa_key` is the number's (one unique-index
+ * probe), and those the blind indexes match among customers whose phone is not their WhatsApp id (a
+ * handful by design, false positives included). `indexes` holds one pair per index version a search
+ * must try. A row may come twice; the caller compares each decrypted phone.
+ */
 export async function findPhoneCandidates(
   db: Db,
   tenantId: string,
-  last4: number,
-  full: number,
+  wa: Buffer,
+  indexes: readonly { last4: number; full: number }[],
 ): Promise<ContactRow[]> {
-  return (await byPhoneIndex(db, { tenantId, last4, full })).rows;
+  const [first, ...others] = indexes;
+  if (!first) return [];
+  const rows = (await byPhone(db, { tenantId, wa, ...first })).rows;
+  for (const idx of others) rows.push(...(await byPhoneIndex(db, { tenantId, ...idx })).rows);
+  return rows;
 }
 
 export async function findByLast4Index(db: Db, tenantId: string, last4: number, limit: number) {

@@ -1,5 +1,6 @@
 import type { Clock } from '../../lib/clock.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { countryOfPhone } from '../../lib/phone-country.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Db } from '../../db/database.ts';
 import type { AuditService } from '../audit/audit.service.ts';
@@ -62,6 +63,12 @@ export function createContactService(deps: {
   clock: Clock;
 }) {
   const { db, store, codec } = deps;
+
+  /** Whether a new phone is the customer's WhatsApp id, compared by keyed hash (the wa_id is not kept). */
+  async function isWaIdOf(tenant: Tenant, row: repo.ContactRow, phone: string | null): Promise<boolean> {
+    if (!row.wa_key || phone === null || !phone.startsWith('+')) return false;
+    return (await codec.identityKey(tenant, 'wa', phone.slice(1))).equals(row.wa_key);
+  }
 
   /** Appends one `sensitive_read` per returned contact (the keys are already in the cache). */
   async function recordReveal(
@@ -219,14 +226,19 @@ export function createContactService(deps: {
         const row = await repo.findById(trx, tenant.id, id);
         if (!row) throw new NotFoundError('Contact');
         const key = await store.keyFor(tenant, row);
+        const phone = v.phone !== undefined ? normalizePhone(v.phone) : undefined;
         const columns = await codec.encrypt(tenant, id, key, {
-          phone: v.phone !== undefined ? normalizePhone(v.phone) : undefined,
+          phone,
           profileName: v.profileName,
           email: v.email !== undefined ? normalizeEmail(v.email) : undefined,
           attributes: v.attributes,
         });
         const updated = {
           ...columns,
+          // A new number may move the customer to another country (segments read only this column).
+          ...(phone !== undefined
+            ? { phone_is_wa_id: (await isWaIdOf(tenant, row, phone)) ? 1 : 0, country: countryOfPhone(phone) }
+            : {}),
           ...(v.tags ? { tags: JSON.stringify(v.tags) } : {}),
           updated_at: deps.clock.now().toISOString(),
         };

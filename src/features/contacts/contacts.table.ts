@@ -14,6 +14,12 @@ export interface ContactsTable {
   phone_ct: Buffer | null;
   phone_bidx: number | null;
   phone_last4_bidx: number | null;
+  /**
+   * 1 when the phone number is `+` + the WhatsApp id, so the customer is found by `wa_key` alone and
+   * the blind-index probe skips it; 0 otherwise (and for rows written before this column existed).
+   * Reveals only that equality, never a number.
+   */
+  phone_is_wa_id?: number;
   name_ct: Buffer | null;
   email_ct: Buffer | null;
   email_bidx: number | null;
@@ -23,6 +29,13 @@ export interface ContactsTable {
    */
   index_version?: number;
   attributes_ct: Buffer | null;
+  /**
+   * The ISO 3166 country of the phone number (`ZZ`: no phone, or a calling code not in the table),
+   * written by the statement that writes the phone, from the plaintext the writer holds. Not
+   * identifying; campaign segments and quiet hours read it so they never open a phone number. Null only
+   * for customers stored before it existed (the campaigns' legacy backfill fills them in).
+   */
+  country?: string | null;
   /** JSON array of plain tags; tags are labels chosen by staff and never personal data. */
   tags: string;
   created_at: string;

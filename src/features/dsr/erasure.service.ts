@@ -13,7 +13,7 @@ import type { ShredStore } from './shred-store.ts';
 const PURGE_BATCH = 500;
 
 /** Tables of other features whose rows name an erased customer and go with the customer's rows. */
-const LINKED_TABLES = ['collect_links', 'contact_countries', 'campaign_recipients'] as const;
+const LINKED_TABLES = ['collect_links', 'campaign_recipients'] as const;
 
 export interface ErasureOutcome {
   readonly tombstoneId: string;
@@ -82,6 +82,8 @@ export function createErasure(deps: {
           phone_ct: null,
           phone_bidx: null,
           phone_last4_bidx: null,
+          phone_is_wa_id: 0,
+          country: 'ZZ',
           name_ct: null,
           email_ct: null,
           email_bidx: null,

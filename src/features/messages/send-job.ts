@@ -10,7 +10,7 @@ import { PermanentJobError, RetryJobError, type OutboxJob } from '../outbox/outb
 import type { TenantService } from '../tenants/tenants.service.ts';
 import type { GraphClient } from '../whatsapp/graph/graph-client.ts';
 import { GraphApiError, pairRateBackoffSeconds } from '../whatsapp/graph/graph-errors.ts';
-import type { createSendLimiter } from '../whatsapp/rate-limits.ts';
+import type { SendLimiter } from '../whatsapp/rate-limits.ts';
 import { wamidKey } from './wamid.ts';
 import { expandCollectTokens } from '../collect/link-token.ts';
 import type { ConsentLedger } from '../consent/consent.service.ts';
@@ -36,7 +36,7 @@ export function createSendJob(deps: {
   keyring: Pick<Keyring, 'openContactKey' | 'indexKey'>;
   codec: ContactCodec;
   graph: GraphClient;
-  limiter: ReturnType<typeof createSendLimiter>;
+  limiter: Pick<SendLimiter, 'reserve'>;
   clock: Clock;
   logger: Logger;
   consent: Pick<ConsentLedger, 'isAllowed' | 'record'>;
@@ -90,21 +90,28 @@ export function createSendJob(deps: {
       ),
     ) as Record<string, unknown>;
 
-    const wait = deps.limiter.reserve(channel.phoneNumberId, contact.id);
-    if (wait > 0) throw new RetryJobError('rate limited locally', wait);
-    if (p.marketing === true && !(await deps.consent.isAllowed(tenant.id, contact.id, 'marketing'))) {
-      await setStatus(message.id, 'blocked_consent');
-      throw new PermanentJobError('marketing consent withdrawn before sending');
-    }
-    await setStatus(message.id, 'sending');
+    // The pair limit, then a place in the number's window shared with campaigns (rate-limits.ts).
+    const place = await deps.limiter.reserve(channel.phoneNumberId, contact.id);
+    if ('wait' in place) throw new RetryJobError('rate limited locally', place.wait);
     try {
-      const result = await deps.graph.sendMessage(channel, {
+      if (p.marketing === true && !(await deps.consent.isAllowed(tenant.id, contact.id, 'marketing'))) {
+        await setStatus(message.id, 'blocked_consent');
+        throw new PermanentJobError('marketing consent withdrawn before sending');
+      }
+      await setStatus(message.id, 'sending');
+    } catch (error) {
+      place.release(false);
+      throw error;
+    }
+    try {
+      const body = {
         recipient_type: 'individual',
         to: phone,
         biz_opaque_callback_data: message.id,
         // A secure collection link's token is put in only now; it is never stored (collect/).
         ...(await expandCollectTokens(db, deps.keyring, tenant.id, contact.id, content)),
-      });
+      };
+      const result = await deps.graph.sendMessage(channel, body).finally(() => place.release());
       const wamid = result.messages[0]!.id;
       await db
         .updateTable('messages')
@@ -112,6 +119,7 @@ export function createSendJob(deps: {
         .where('id', '=', message.id)
         .execute();
     } catch (error) {
+      place.release(false); // no-op when the call was made (released at its answer)
       if (!(error instanceof GraphApiError)) {
         await setStatus(message.id, 'queued');
         throw error;

@@ -59,7 +59,10 @@ export function CampaignsPage() {
     name: '',
     template: '',
     tags: '',
+    tagsAny: '',
+    tagsNone: '',
     countries: '',
+    languages: '',
     activeWithin: '',
     inactiveFor: '',
     params: '{}',
@@ -69,6 +72,8 @@ export function CampaignsPage() {
     scheduledAt: '',
   });
   const [preview, setPreview] = useState<{ recipients: number; body: string } | null>(null);
+  const [segmentCount, setSegmentCount] = useState<number | null>(null);
+  const [synced, setSynced] = useState<number | null>(null);
   const fail = (e: unknown) => setError(errorKey(e));
   const failLoad = (e: unknown) => {
     if (e instanceof ApiError && e.code === 'forbidden') setRefused(true);
@@ -96,21 +101,26 @@ export function CampaignsPage() {
     return () => clearInterval(timer);
   }, [load, refused]);
 
+  const days = (value: string) => (value ? Number(value) : undefined);
+  // Filters over plain columns only: the server answers with a count, never with members.
+  const segment = () => ({
+    tagsAll: list(form.tags),
+    tagsAny: list(form.tagsAny),
+    tagsNone: list(form.tagsNone),
+    countries: list(form.countries).map((c) => c.toUpperCase()),
+    languages: list(form.languages).map((l) => l.toLowerCase()),
+    activeWithinDays: days(form.activeWithin),
+    inactiveForDays: days(form.inactiveFor),
+  });
   const body = () => {
     const tpl = templates.find((x) => `${x.channelId}|${x.name}|${x.language}` === form.template);
     const [start, end] = list(form.quiet).map(Number);
-    const days = (value: string) => (value ? Number(value) : undefined);
     return {
       name: form.name || 'Campaign',
       channelId: tpl?.channelId ?? '',
       template: { name: tpl?.name ?? '', language: tpl?.language ?? '' },
       parameters: JSON.parse(form.params || '{}') as unknown,
-      segment: {
-        tagsAll: list(form.tags),
-        countries: list(form.countries).map((c) => c.toUpperCase()),
-        activeWithinDays: days(form.activeWithin),
-        inactiveForDays: days(form.inactiveFor),
-      },
+      segment: segment(),
       ratePerSecond: Number(form.rate),
       // datetime-local is the operator's local time; the API takes an instant.
       ...(form.scheduledAt ? { scheduledAt: new Date(form.scheduledAt).toISOString() } : {}),
@@ -149,6 +159,27 @@ export function CampaignsPage() {
       </div>
       <ErrorAlert error={error} />
       <h2>{t('campaigns.templates')}</h2>
+      <p>
+        <button
+          type="button"
+          onClick={() => {
+            setSynced(null);
+            // Every channel of the tenant: the server lists each one's templates from the Graph API.
+            api<{ synced: number }>('POST', '/api/v1/campaign-templates/sync', {}).then((r) => {
+              setError(null);
+              setSynced(r.synced);
+              load();
+            }, fail);
+          }}
+        >
+          {t('campaigns.sync')}
+        </button>{' '}
+        {synced !== null && (
+          <span role="status" data-testid="template-sync">
+            {t('campaigns.synced', { n: String(synced) })}
+          </span>
+        )}
+      </p>
       <table data-testid="campaign-templates">
         <thead>
           <tr>
@@ -191,7 +222,10 @@ export function CampaignsPage() {
           </select>
         </label>
         {field('tags', 'campaigns.tags')}
+        {field('tagsAny', 'campaigns.tagsAny')}
+        {field('tagsNone', 'campaigns.tagsNone')}
         {field('countries', 'campaigns.countries')}
+        {field('languages', 'campaigns.languages')}
         {field('activeWithin', 'campaigns.activeWithin', 'number')}
         {field('inactiveFor', 'campaigns.inactiveFor', 'number')}
         {field('params', 'campaigns.parameters')}
@@ -199,6 +233,18 @@ export function CampaignsPage() {
         {field('cap', 'campaigns.dailyCap', 'number')}
         {field('quiet', 'campaigns.quietHours')}
         {field('scheduledAt', 'campaigns.scheduledAt', 'datetime-local')}
+        <button
+          type="button"
+          onClick={() =>
+            run(() =>
+              api<{ count: number }>('POST', '/api/v1/segments/preview', { definition: segment() }).then(
+                (r) => setSegmentCount(r.count),
+              ),
+            )
+          }
+        >
+          {t('campaigns.countSegment')}
+        </button>
         <button
           type="button"
           onClick={() =>
@@ -215,6 +261,9 @@ export function CampaignsPage() {
           {t('campaigns.create')}
         </button>
       </form>
+      {segmentCount !== null && (
+        <p data-testid="segment-count">{t('campaigns.segmentCount', { n: String(segmentCount) })}</p>
+      )}
       {preview && (
         <p data-testid="campaign-preview">
           {t('campaigns.recipients', { n: String(preview.recipients) })} — {preview.body}

@@ -27,6 +27,8 @@ export interface EmulatorContext {
   readonly logger: Logger | undefined;
   /** The two-step verification PIN, kept only in memory. */
   pin: string | undefined;
+  /** Meta restricted the number for spam: marketing templates are refused with 131048. */
+  spamLimited: boolean;
   readonly baseUrl: () => string;
   readonly unixNow: () => number;
 }

@@ -21,6 +21,8 @@ const sentQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100_000).default(100_000),
 });
 
+const spamBody = z.object({ on: z.boolean() }).strict();
+
 const loadBody = z.object({
   rate: z.number().positive().max(50_000),
   seconds: z.number().positive().max(600),
@@ -39,7 +41,8 @@ export interface ControlDeps {
  * `/_emulator/…`, for driving an emulator in another process (the demo, a shell): `GET stats`,
  * `GET customers`, `GET sent?from=N&limit=M`
  * (a page of accepted sends from the N-th ever, with `next`), `POST deliver {kind,count,customer}`, `POST subscribe`,
- * `POST load {rate,seconds,batch}` (answers when the run is over). Same bearer token as the Graph API.
+ * `POST load {rate,seconds,batch}` (answers when the run is over), `POST spam-limit {on}` (131048 for
+ * marketing templates while on). Same bearer token as the Graph API.
  */
 export function createControlHandler(deps: ControlDeps) {
   return async (req: IncomingMessage, url: URL, path: string[]): Promise<Json> => {
@@ -62,6 +65,9 @@ export function createControlHandler(deps: ControlDeps) {
         const body = parse(deliverBody, await readJson(req));
         return { ...(await deps.deliver(body.kind, body)) };
       }
+      case 'POST spam-limit':
+        deps.ctx.spamLimited = parse(spamBody, await readJson(req)).on;
+        return { spamLimited: deps.ctx.spamLimited };
       case 'POST load':
         return { ...(await deps.startLoad(parse(loadBody, await readJson(req))).done) };
       default:

@@ -71,6 +71,8 @@ export interface Emulator {
   stats(): EmulatorStats;
   /** True when the two-step verification PIN set through the API equals `pin`. */
   checkPin(pin: string): boolean;
+  /** Flags the number for spam (on) or clears it: marketing templates then fail with 131048. */
+  setSpamLimited(on: boolean): void;
   /** Resolves once every queued webhook is acknowledged or dropped. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -139,6 +141,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     journal,
     logger,
     pin: undefined,
+    spamLimited: false,
     baseUrl: () => baseUrl,
     unixNow,
   };
@@ -218,6 +221,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       const a = Buffer.from(pin);
       const b = Buffer.from(ctx.pin ?? '');
       return ctx.pin !== undefined && a.length === b.length && timingSafeEqual(a, b);
+    },
+    setSpamLimited: (on) => {
+      ctx.spamLimited = on;
     },
     flush: async () => {
       batcher.flush();

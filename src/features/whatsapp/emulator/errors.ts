@@ -38,6 +38,12 @@ const CATALOGUE = {
     details: 'More than 24 hours have passed since the recipient last replied to the sender number.',
     status: 400,
   },
+  131048: {
+    title: 'Spam rate limit hit',
+    details:
+      'Message failed to send because there are restrictions on how many messages can be sent from this phone number. This may be because too many previous messages were blocked or flagged as spam.',
+    status: 400,
+  },
   131049: {
     title: 'This message was not delivered to maintain healthy ecosystem engagement.',
     details: 'In order to maintain a healthy ecosystem engagement, the message failed to be delivered.',

@@ -10,7 +10,8 @@ const MEDIA_TYPES = ['image', 'audio', 'video', 'document', 'sticker'] as const;
 
 /**
  * `POST /{phone-number-id}/messages`. Checks, in order: body (100), throughput (130429), recipient
- * (131026), template (132001, 132000, 132012, 131062), marketing opt-out (131050), the 24-hour
+ * (131026), template (132001, 132000, 132012, 131062), a marketing template while the number is
+ * flagged for spam (131048), marketing opt-out (131050), the 24-hour
  * window for anything but a template (131047), then the pair rate (131056). With
  * `failureMode: 'status'`, 131026/131047/131050 are accepted and end as `failed` statuses instead.
  */
@@ -41,6 +42,7 @@ export function handleMessages(ctx: EmulatorContext, version: string | undefined
     template = check.template.name;
     mediaIds.push(...check.mediaIds);
     if (byUserId && category === 'authentication') throw new GraphError(131062);
+    if (category === 'marketing' && ctx.spamLimited) throw new GraphError(131048);
     if (reachable && category === 'marketing' && ctx.population.optedOut(reachable)) refuse(131050);
   } else if (reachable && !ctx.population.windowOpen(reachable)) refuse(131047);
   for (const type of MEDIA_TYPES) {
