@@ -41,7 +41,7 @@ const ROWS = Number(process.env.BENCH_ROTATION_ROWS ?? 1_000_000);
  * Rows behind the ingest comparison: enough for a throttled rewrap to outlast one during window, few
  * enough that it finishes soon after (each during window runs a fresh rotation of all of them).
  */
-const INGEST_ROWS = Number(process.env.BENCH_ROTATION_INGEST_ROWS ?? Math.min(ROWS, 60_000));
+const INGEST_ROWS = Number(process.env.BENCH_ROTATION_INGEST_ROWS ?? Math.min(ROWS, 150_000));
 /** Alternating idle / during windows of the ingest comparison (medians reported, min / max as spread). */
 const PAIRS = Number(process.env.BENCH_ROTATION_PAIRS ?? 3);
 const FIELDS = Number(process.env.BENCH_ROTATION_FIELDS ?? 50_000);

@@ -13,7 +13,8 @@ export interface PrincipalFacts {
 }
 
 const ref = (type: string, id: string): CedarValue => ({ __entity: { type, id } });
-const tenantRef = (tenantId: string) => ref('Tenant', tenantId);
+/** A record's tenant: its id as a Cedar String (see CEDAR_SCHEMA). */
+const tenantRef = (tenantId: string): string => tenantId;
 
 /** Owners are admins too ("owner: as admin"), so `principal in Role::"admin"` holds for them. */
 export function rolesOf(role: OperatorRole): OperatorRole[] {

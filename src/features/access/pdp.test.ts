@@ -246,6 +246,38 @@ describe('tenant policies', () => {
     });
     assert.equal(roleOnly.shapeSafe, true);
   });
+
+  test('a tenant named by `Tenant::"…"` literal (tenants are Strings in records) keeps its meaning', () => {
+    const asLiteral = `forbid (principal, action == Action::"readClear", resource) when { resource.tenant == Tenant::"${T1}" };`;
+    const asString = `forbid (principal, action == Action::"readClear", resource) when { resource.tenant == "${T1}" };`;
+    const inSet = `forbid (principal, action == Action::"readClear", resource) when { [Tenant::"tn_00000000000000000000000009", Tenant::"${T1}"].contains(resource.tenant) };`;
+    for (const [name, text] of [
+      ['literal', asLiteral],
+      ['string', asString],
+      ['set', inSet],
+    ] as const) {
+      assert.deepEqual(checkPolicy('tp_t', text), { ok: true }, name);
+      const set = pdp.load(`test-tenant-${name}`, 1, { ...DEFAULT_POLICIES, tp_t: text });
+      assert.equal(set.shapeSafe, true, name);
+      const session = createDecisionSession({ pdp, set, principal: principal('agent'), nowSeconds: NOW });
+      const mine = session.decide('readClear', contactEntity(contact('assigned')), { field: 'phone' });
+      assert.deepEqual([mine.allowed, mine.policyIds], [false, ['tp_t']], name);
+      // The same policy does not match another tenant's record (tenant isolation denies that anyway).
+      const agent2 = createDecisionSession({
+        pdp,
+        set,
+        principal: principal('agent', { tenantId: T2 }),
+        nowSeconds: NOW,
+      });
+      const theirs = agent2.decide('readClear', contactEntity(contact('otherTenant')), { field: 'phone' });
+      assert.equal(theirs.allowed, true, name);
+    }
+    // A tenant compared with something that is not a tenant id is still a type error.
+    assert.equal(
+      checkPolicy('tp_t', 'permit (principal, action, resource) when { resource.tenant == 3 };').ok,
+      false,
+    );
+  });
 });
 
 describe('attributes sent to the engine', () => {

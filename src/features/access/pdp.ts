@@ -64,7 +64,12 @@ export function checkPolicy(id: string, text: string): PolicyCheck {
   if (parts.policy_templates.length > 0) return { ok: false, problems: ['templates are not supported'] };
   if (parts.policies.length !== 1)
     return { ok: false, problems: [`exactly one policy is expected, found ${parts.policies.length}`] };
-  const answer = cedar.validate({ schema: CEDAR_SCHEMA, policies: { staticPolicies: { [id]: text } } });
+  const json = cedar.policyToJson(text);
+  if (json.type === 'failure') return { ok: false, problems: messages(json.errors) };
+  const answer = cedar.validate({
+    schema: CEDAR_SCHEMA,
+    policies: { staticPolicies: { [id]: tenantLiteralsAsIds(json.json) } },
+  });
   if (answer.type === 'failure') return { ok: false, problems: messages(answer.errors) };
   if (answer.validationErrors.length > 0)
     return {
@@ -72,6 +77,27 @@ export function checkPolicy(id: string, text: string): PolicyCheck {
       problems: answer.validationErrors.slice(0, MAX_PROBLEMS).map((e) => e.error.message),
     };
   return { ok: true };
+}
+
+/**
+ * The policy with every `Tenant::"id"` literal in its conditions read as the string "id": records carry
+ * their tenant as a String (CEDAR_SCHEMA), so `resource.tenant == Tenant::"tn_1"` keeps its meaning
+ * (a tenant policy stored before the change included) instead of silently never matching. Scope
+ * constraints are left alone: no record is a member of a tenant, before or after.
+ */
+export function tenantLiteralsAsIds(policy: cedar.PolicyJson): cedar.PolicyJson {
+  const rewrite = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (node === null || typeof node !== 'object') return node;
+    const value = (node as { Value?: unknown }).Value;
+    if (value !== null && typeof value === 'object' && '__entity' in value) {
+      const uid = (value as { __entity: { type?: unknown; id?: unknown } }).__entity;
+      if (uid.type === 'Tenant' && typeof uid.id === 'string') return { Value: uid.id };
+    }
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, rewrite(v)]));
+  };
+  const { conditions, ...scope } = policy;
+  return { ...scope, conditions: rewrite(conditions) as cedar.PolicyJson['conditions'] };
 }
 
 /** True when no policy names a record other than actions, roles and tenants by literal. */
@@ -141,10 +167,11 @@ export function createPdp() {
     /** Parses a policy set into the engine under `name` (replacing an earlier version). */
     load(name: string, version: number, policies: Readonly<Record<string, string>>): LoadedPolicySet {
       const parsed = Object.entries(policies).map(([id, text]) => {
-        const json = cedar.policyToJson(text);
-        if (json.type === 'failure')
-          throw new Error(`policy ${id} does not parse: ${messages(json.errors).join('; ')}`);
-        return { id, text, json: json.json, actions: actionsOf(json.json), reads: attributesRead(json.json) };
+        const parsed = cedar.policyToJson(text);
+        if (parsed.type === 'failure')
+          throw new Error(`policy ${id} does not parse: ${messages(parsed.errors).join('; ')}`);
+        const json = tenantLiteralsAsIds(parsed.json);
+        return { id, json, actions: actionsOf(json), reads: attributesRead(json) };
       });
       const keys = {} as Record<ActionId, string>;
       const reads = {} as Record<ActionId, ReadonlySet<string>>;
@@ -152,7 +179,7 @@ export function createPdp() {
         const key = `${instance}:${name}:${action}`;
         const subset = parsed.filter((p) => p.actions === 'all' || p.actions.has(action));
         const answer = cedar.preparsePolicySet(key, {
-          staticPolicies: Object.fromEntries(subset.map((p) => [p.id, p.text])),
+          staticPolicies: Object.fromEntries(subset.map((p) => [p.id, p.json])),
         });
         if (answer.type === 'failure')
           throw new Error(`policy set ${name} does not parse: ${messages(answer.errors).join('; ')}`);
@@ -200,7 +227,13 @@ export type Pdp = ReturnType<typeof createPdp>;
 
 /** Validates the default set against the schema (a programming error if it fails). */
 export function checkPolicySet(policies: Readonly<Record<string, string>>): string[] {
-  const answer = cedar.validate({ schema: CEDAR_SCHEMA, policies: { staticPolicies: { ...policies } } });
+  const staticPolicies: Record<string, cedar.Policy> = {};
+  for (const [id, text] of Object.entries(policies)) {
+    const json = cedar.policyToJson(text);
+    if (json.type === 'failure') return messages(json.errors).map((m) => `${id}: ${m}`);
+    staticPolicies[id] = tenantLiteralsAsIds(json.json);
+  }
+  const answer = cedar.validate({ schema: CEDAR_SCHEMA, policies: { staticPolicies } });
   if (answer.type === 'failure') return messages(answer.errors);
   return answer.validationErrors.map((e) => `${e.policyId}: ${e.error.message}`);
 }
