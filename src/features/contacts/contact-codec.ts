@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { AeadKey } from '../../lib/crypto/aead.ts';
 import { lastFourDigits } from '../../lib/crypto/blind-index.ts';
+import { countryOfPhone } from '../../lib/phone-country.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { Tenant } from '../tenants/tenants.service.ts';
 import type { Vault } from '../vault/vault.ts';
@@ -16,12 +17,19 @@ export interface ContactFields {
 
 type EncryptedColumns = Pick<
   ContactsTable,
-  'phone_ct' | 'phone_bidx' | 'phone_last4_bidx' | 'name_ct' | 'email_ct' | 'email_bidx' | 'attributes_ct'
+  | 'phone_ct'
+  | 'phone_bidx'
+  | 'phone_last4_bidx'
+  | 'country'
+  | 'name_ct'
+  | 'email_ct'
+  | 'email_bidx'
+  | 'attributes_ct'
 >;
 
 /**
- * Turns contact fields into the columns stored (ciphertexts and blind indexes) and back. Phone and
- * e-mail must already be normalised.
+ * Turns contact fields into the columns stored (ciphertexts, blind indexes, and the country derived
+ * from a phone) and back. Phone and e-mail must already be normalised.
  */
 export function createContactCodec(deps: {
   vault: Vault;
@@ -110,6 +118,8 @@ export function createContactCodec(deps: {
         const idx = f.phone === null ? null : await phoneIndexes(tenant, f.phone, v);
         out.phone_bidx = idx?.full ?? null;
         out.phone_last4_bidx = idx?.last4 ?? null;
+        // Derived from the plaintext in hand, so segments never open a phone (not identifying).
+        out.country = f.phone === null ? 'ZZ' : countryOfPhone(f.phone);
       }
       if (f.profileName !== undefined) {
         out.name_ct =

@@ -1,7 +1,6 @@
 import type { Clock } from '../../lib/clock.ts';
 import type { AeadKey } from '../../lib/crypto/aead.ts';
 import { newId } from '../../lib/ids.ts';
-import { countryOfPhone } from '../../lib/phone-country.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { Tenant } from '../tenants/tenants.service.ts';
 import { normalizeEmail, normalizePhone } from '../vault/normalize.ts';
@@ -67,7 +66,6 @@ export function createContactFactory(deps: {
       email_bidx: null,
       index_version: indexVersion,
       attributes_ct: null,
-      country: fields.phone ? countryOfPhone(fields.phone) : 'ZZ',
       ...columns,
       tags: JSON.stringify(tags),
       created_at: now,

@@ -1,6 +1,5 @@
 import type { AeadKey } from '../../lib/crypto/aead.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { countryOfPhone } from '../../lib/phone-country.ts';
 import type { Db } from '../../db/database.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { Tenant } from '../tenants/tenants.service.ts';
@@ -63,10 +62,7 @@ export function createContactUpserter(deps: {
       patch.wa_key = keys.wa;
       if (!row.phone_ct && identity.waId) {
         const phone = `+${identity.waId}`;
-        Object.assign(patch, await codec.encrypt(tenant, row.id, key, { phone }), {
-          phone_is_wa_id: 1,
-          country: countryOfPhone(phone),
-        });
+        Object.assign(patch, await codec.encrypt(tenant, row.id, key, { phone }), { phone_is_wa_id: 1 });
       } else if (row.phone_ct && identity.waId) {
         // The WhatsApp id arrives after the phone (a BSUID-first customer): can `wa_key` find it now?
         const phone = codec.decryptPhone(tenant, key, row);

@@ -1,6 +1,5 @@
 import type { Clock } from '../../lib/clock.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
-import { countryOfPhone } from '../../lib/phone-country.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Db } from '../../db/database.ts';
 import type { AuditService } from '../audit/audit.service.ts';
@@ -235,10 +234,7 @@ export function createContactService(deps: {
         });
         const updated = {
           ...columns,
-          // A new number may move the customer to another country (segments read only this column).
-          ...(phone !== undefined
-            ? { phone_is_wa_id: (await isWaIdOf(tenant, row, phone)) ? 1 : 0, country: countryOfPhone(phone) }
-            : {}),
+          ...(phone !== undefined ? { phone_is_wa_id: (await isWaIdOf(tenant, row, phone)) ? 1 : 0 } : {}),
           ...(v.tags ? { tags: JSON.stringify(v.tags) } : {}),
           updated_at: deps.clock.now().toISOString(),
         };
