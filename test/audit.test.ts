@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { associatedData, open } from '../src/lib/crypto/aead.ts';
 import { ValidationError } from '../src/lib/errors.ts';
+import { createAuditService } from '../src/features/audit/audit.service.ts';
 import { fakeCustomers } from '../src/features/demo/fake-customers.ts';
 import type { Tenant } from '../src/features/tenants/tenants.service.ts';
 import { testOperator, testReveal } from './support/actors.ts';
@@ -267,6 +268,47 @@ for (const target of databaseTargets()) {
       const result = await t.runtime.audit.verify(tenant.id);
       assert.equal(result.ok, true, result.problem?.message);
       assert.deepEqual([result.entries, result.pending], [180, 0]);
+    });
+
+    test('an append whose transaction rolled back is never chained; kept and read-back rows chain in id order', async () => {
+      const tenant = await newTenant();
+      const failed = someEvent(tenant, { requestId: 'rq_rolled_back' });
+      await assert.rejects(
+        db()
+          .transaction()
+          .execute(async (trx) => {
+            await t.runtime.audit.append(trx, failed);
+            throw new Error('the action failed');
+          }),
+        /the action failed/,
+      );
+      // Interleave entries this process keeps with entries only the database has (another service).
+      const other = createAuditService({
+        db: db(),
+        dialect: t.runtime.database.dialect,
+        keyring: t.runtime.keyring,
+        vault: t.runtime.vault,
+        clock,
+        logger: t.runtime.logger,
+      });
+      for (let i = 0; i < 6; i++) {
+        const service = i % 2 === 0 ? t.runtime.audit : other;
+        await db()
+          .transaction()
+          .execute((trx) => service.append(trx, someEvent(tenant)));
+      }
+      assert.equal((await t.runtime.audit.sequence({ forceCheckpoint: true })).sequenced >= 6, true);
+      const rows = await entriesOf(tenant);
+      assert.equal(rows.length, 6);
+      assert.ok(rows.every((r) => r.request_id !== 'rq_rolled_back'));
+      assert.deepEqual(
+        rows.map((r) => r.seq),
+        [0, 1, 2, 3, 4, 5],
+        'chained in id order',
+      );
+      const result = await t.runtime.audit.verify(tenant.id);
+      assert.equal(result.ok, true, result.problem?.message);
+      assert.equal(result.entries, 6);
     });
 
     test('the export holds ciphertexts and ids only, never the personal data behind them', async () => {

@@ -18,6 +18,7 @@ import type { BenchSuite } from '../lib/suite.ts';
 import { startBenchRuntime } from '../lib/bench-runtime.ts';
 
 const APPENDS = 20_000;
+const APPEND_ROUNDS = 3;
 const TICK_EVERY = 1_000; // the background sequencer would run every 250 ms; here every 1,000 appends
 const LOG_SIZE = 1_000_000;
 const BULK_BATCH = 20_000;
@@ -196,7 +197,14 @@ const suite: BenchSuite = {
     try {
       const small = await runtime.tenants.create({ slug: 'append', name: 'Append' });
       await appendRates(runtime, small); // warm-up: JIT, statement cache, keys
-      const append = await appendRates(runtime, small);
+      // Three measured rounds, median reported: one 2-s round on a shared 2-core VM swings by ±20 %.
+      const rounds = [];
+      for (let i = 0; i < APPEND_ROUNDS; i++) rounds.push(await appendRates(runtime, small));
+      const marginal = rounds.map((r) => r.marginal).sort((a, b) => a - b);
+      const append = {
+        marginal: marginal[Math.floor(APPEND_ROUNDS / 2)]!,
+        wall: rounds.map((r) => r.wall).sort((a, b) => a - b)[Math.floor(APPEND_ROUNDS / 2)]!,
+      };
 
       const big = await runtime.tenants.create({ slug: 'verify', name: 'Verify' });
       await buildLog(runtime, big);
@@ -210,6 +218,8 @@ const suite: BenchSuite = {
       const floor = baselines(path.join(dataDir, 'chatvault.db'), big.id);
       return {
         'audit.append_per_s': append.marginal,
+        'audit.append_per_s_min': marginal[0]!,
+        'audit.append_per_s_max': marginal.at(-1)!,
         'audit.append_own_tx_per_s': append.wall,
         'audit.verify_1m_s': verifySeconds,
         // CPU seconds this process spent verifying: wall time on a shared machine includes waiting.

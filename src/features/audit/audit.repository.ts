@@ -121,15 +121,38 @@ export async function saveHead(trx: Db, head: AuditHeadsTable): Promise<void> {
   await trx.updateTable('audit_heads').set(head).where('tenant_id', '=', head.tenant_id).execute();
 }
 
-export async function pendingEntries(trx: Db, tenantId: string, limit: number) {
-  return trx
+/** Ids of the oldest pending entries, in id order (read from the pending index alone). */
+export async function pendingIds(trx: Db, tenantId: string, limit: number): Promise<string[]> {
+  const rows = await trx
     .selectFrom('audit_entries')
-    .selectAll()
+    .select('id')
     .where('tenant_id', '=', tenantId)
     .where('seq', 'is', null)
     .orderBy('id')
     .limit(limit)
     .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Pending entries by id, whole rows (those another process appended, or this one forgot). */
+export async function pendingByIds(
+  trx: Db,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<AuditEntriesTable[]> {
+  const rows: AuditEntriesTable[] = [];
+  for (let at = 0; at < ids.length; at += UPDATE_CHUNK) {
+    rows.push(
+      ...(await trx
+        .selectFrom('audit_entries')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', 'in', ids.slice(at, at + UPDATE_CHUNK))
+        .where('seq', 'is', null)
+        .execute()),
+    );
+  }
+  return rows;
 }
 
 export async function countPending(db: Db, tenantId: string): Promise<number> {

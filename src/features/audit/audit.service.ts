@@ -23,6 +23,7 @@ import { entryToJson, type AuditEntryJson } from './entry-json.ts';
 import { exportTenant } from './export.ts';
 import { createProofs } from './proofs.ts';
 import type { Singleton } from '../../db/singleton.ts';
+import { createPendingRows } from './pending-rows.ts';
 import { createRequestScope } from './request-scope.ts';
 import { DEFAULT_SEQUENCER_OPTIONS, createSequencer, type SequencerOptions } from './sequencer.ts';
 import { verifyTenant, type TenantVerification, type TrustedAnchor } from './verify.ts';
@@ -82,7 +83,12 @@ export function createAuditService(deps: {
   singleton?: Singleton;
 }) {
   const { db } = deps;
-  const sequencer = createSequencer({ ...deps, options: { ...DEFAULT_SEQUENCER_OPTIONS, ...deps.options } });
+  const pendingRows = createPendingRows();
+  const sequencer = createSequencer({
+    ...deps,
+    pendingRows,
+    options: { ...DEFAULT_SEQUENCER_OPTIONS, ...deps.options },
+  });
   const proofs = createProofs({ db });
   const requestScope = createRequestScope();
 
@@ -141,6 +147,11 @@ export function createAuditService(deps: {
   const rowOf = (event: AuditEvent | PreparedAuditEvent) =>
     'prepared' in event ? Promise.resolve(event.prepared) : toRow(event);
 
+  async function insert(trx: Db, rows: readonly AuditEntriesTable[]): Promise<void> {
+    await repo.insertEntries(trx, deps.dialect, rows);
+    pendingRows.remember(rows);
+  }
+
   return {
     /** Lets entries written in a signed-in request carry its session (`app.ts` registers it). */
     requestScope,
@@ -159,12 +170,12 @@ export function createAuditService(deps: {
      * @example await db.transaction().execute(async (trx) => { …; await audit.append(trx, event); });
      */
     async append(trx: Db, event: AuditEvent | PreparedAuditEvent): Promise<void> {
-      await repo.insertEntries(trx, deps.dialect, [await rowOf(event)]);
+      await insert(trx, [await rowOf(event)]);
     },
 
     /** Records several events in one multi-row insert, inside the caller's transaction. */
     async appendMany(trx: Db, events: ReadonlyArray<AuditEvent | PreparedAuditEvent>): Promise<void> {
-      await repo.insertEntries(trx, deps.dialect, await Promise.all(events.map(rowOf)));
+      await insert(trx, await Promise.all(events.map(rowOf)));
     },
 
     /** Records a system event (seal, unseal) in every tenant's chain, in one transaction. */
@@ -172,7 +183,7 @@ export function createAuditService(deps: {
       const tenantIds = await repo.auditTenants(db);
       if (tenantIds.length === 0) return;
       const rows = await Promise.all(tenantIds.map((tenantId) => toRow({ ...facts, tenantId })));
-      await db.transaction().execute((trx) => repo.insertEntries(trx, deps.dialect, rows));
+      await db.transaction().execute((trx) => insert(trx, rows));
     },
 
     /** Chains pending entries and signs due checkpoints now (the background timer does this too). */

@@ -6,9 +6,10 @@ import type { Singleton } from '../../db/singleton.ts';
 import type { AuditSigner } from '../keys/audit-keys.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import * as repo from './audit.repository.ts';
-import type { AuditHeadsTable, AuditNodesTable } from './audit.table.ts';
+import type { AuditEntriesTable, AuditHeadsTable, AuditNodesTable } from './audit.table.ts';
 import { Frontier, GENESIS, chainHash, chainedFromRow } from './chain.ts';
 import { checkpointMessage } from './checkpoint.ts';
+import type { PendingRows } from './pending-rows.ts';
 
 export interface SequencerOptions {
   /** Sign a checkpoint once this many entries are not yet covered by one (default 1000). */
@@ -57,6 +58,8 @@ export function createSequencer(deps: {
    * tick). Explicit `run()` calls are not gated; the per-tenant advisory lock keeps them correct.
    */
   singleton?: Singleton;
+  /** Rows this process appended, hashed without reading them back (pending-rows.ts). */
+  pendingRows?: PendingRows;
 }) {
   const { db, dialect, clock, options } = deps;
   let current: Promise<SequenceResult> = Promise.resolve({ sequenced: 0, checkpoints: 0, failed: 0 });
@@ -81,6 +84,21 @@ export function createSequencer(deps: {
   }
 
   /** Chains up to one batch of a tenant's pending entries and signs a checkpoint when one is due. */
+  /** The oldest pending entries in id order: kept rows as appended here, the others read back. */
+  async function pendingEntries(trx: Db, tenantId: string): Promise<AuditEntriesTable[]> {
+    const ids = await repo.pendingIds(trx, tenantId, options.batchSize);
+    const kept = ids.map((id) => deps.pendingRows?.take(id));
+    const missing = ids.filter((_, i) => kept[i] === undefined);
+    const read = new Map((await repo.pendingByIds(trx, tenantId, missing)).map((r) => [r.id, r]));
+    const rows: AuditEntriesTable[] = [];
+    for (const [i, id] of ids.entries()) {
+      const row = kept[i] ?? read.get(id);
+      if (!row) break; // cannot happen under the tenant lock; chain no entry out of id order
+      rows.push(row);
+    }
+    return rows;
+  }
+
   async function step(tenantId: string, force: boolean): Promise<{ sequenced: number; checkpoints: number }> {
     const signer = await signerFor(tenantId);
     return db.transaction().execute(async (trx) => {
@@ -94,7 +112,7 @@ export function createSequencer(deps: {
         checkpoint_size: 0,
         checkpoint_at: null,
       });
-      const pending = await repo.pendingEntries(trx, tenantId, options.batchSize);
+      const pending = await pendingEntries(trx, tenantId);
       const frontier = Frontier.restore(Number(head.size), head.frontier);
       let previous: Buffer = Buffer.from(head.hash);
       const updates: Array<{ id: string; seq: number; hash: Buffer }> = [];
