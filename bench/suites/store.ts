@@ -9,6 +9,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { createContactInput, type CreateContactInput } from '../../src/features/contacts/contacts.schema.ts';
 import { normalizePhone } from '../../src/features/vault/normalize.ts';
+import { dropValueSamples } from '../../src/db/planner-samples.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { type Runtime } from '../../src/runtime.ts';
 import type { Tenant } from '../../src/features/tenants/tenants.service.ts';
@@ -99,6 +100,9 @@ const suite: BenchSuite = {
       await plain.createTable();
       await fill(runtime, tenant, plain);
       await sql`analyze`.execute(runtime.database.db);
+      // What the server does when it opens a database: keep ANALYZE's index statistics, drop its value
+      // samples (with them SQLite recompiles every lookup on each call; src/db/planner-samples.ts).
+      await dropValueSamples(runtime.database.db);
 
       const db = runtime.database.db;
       const paths = {

@@ -17,6 +17,7 @@ import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database, Db, Dialect } from './database.ts';
 import { migrations } from './migrations/index.ts';
+import { dropValueSamples } from './planner-samples.ts';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.ts';
 import { createWalSync, type WalSync } from './wal-sync.ts';
 import { ScopedPostgresIntrospector } from './scoped-introspector.ts';
@@ -67,6 +68,9 @@ export async function createDb(config: Pick<Config, 'database'>): Promise<DbHand
       });
     };
     const db = open();
+    // Before the reader connection loads them (planner-samples.ts). Only speed depends on it: a
+    // database another process holds locked, or a read-only one, keeps its samples.
+    await dropValueSamples(db).catch(() => false);
     if (target.file === ':memory:') return handle(db, 'sqlite', db);
     const checkpointer = startWalCheckpointer(target.file);
     const base = handle(db, 'sqlite', open());
