@@ -9,6 +9,7 @@ import type {
 
 const INSERT_CHUNK = 200; // 16 parameters a row: well under SQLite's and PostgreSQL's limits
 const UPDATE_CHUNK = 500;
+const ID_LIST_CHUNK = 500; // ids per `in (…)` list: well under both databases' parameter limits
 
 /** The columns of a pending entry (seq and hash stay null until the sequencer chains it). */
 const PENDING_COLUMNS = [
@@ -141,13 +142,13 @@ export async function pendingByIds(
   ids: readonly string[],
 ): Promise<AuditEntriesTable[]> {
   const rows: AuditEntriesTable[] = [];
-  for (let at = 0; at < ids.length; at += UPDATE_CHUNK) {
+  for (let at = 0; at < ids.length; at += ID_LIST_CHUNK) {
     rows.push(
       ...(await trx
         .selectFrom('audit_entries')
         .selectAll()
         .where('tenant_id', '=', tenantId)
-        .where('id', 'in', ids.slice(at, at + UPDATE_CHUNK))
+        .where('id', 'in', ids.slice(at, at + ID_LIST_CHUNK))
         .where('seq', 'is', null)
         .execute()),
     );

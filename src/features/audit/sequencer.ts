@@ -83,7 +83,6 @@ export function createSequencer(deps: {
     return clock.now().getTime() - Date.parse(head.checkpoint_at) >= options.checkpointSeconds * 1000;
   }
 
-  /** Chains up to one batch of a tenant's pending entries and signs a checkpoint when one is due. */
   /** The oldest pending entries in id order: kept rows as appended here, the others read back. */
   async function pendingEntries(trx: Db, tenantId: string): Promise<AuditEntriesTable[]> {
     const ids = await repo.pendingIds(trx, tenantId, options.batchSize);
@@ -99,6 +98,7 @@ export function createSequencer(deps: {
     return rows;
   }
 
+  /** Chains up to one batch of a tenant's pending entries and signs a checkpoint when one is due. */
   async function step(tenantId: string, force: boolean): Promise<{ sequenced: number; checkpoints: number }> {
     const signer = await signerFor(tenantId);
     return db.transaction().execute(async (trx) => {
