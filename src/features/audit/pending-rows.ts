@@ -1,7 +1,7 @@
 import type { AuditEntriesTable } from './audit.table.ts';
 
 /** Rows kept at most; an older row is read back from the database like any other process's row. */
-export const PENDING_ROWS_CAPACITY = 20_000;
+const PENDING_ROWS_CAPACITY = 20_000;
 
 /**
  * The rows this process appended that the sequencer has not chained yet, by id. The sequencer still
@@ -26,9 +26,6 @@ export function createPendingRows(capacity = PENDING_ROWS_CAPACITY) {
       const row = rows.get(id);
       rows.delete(id);
       return row;
-    },
-    get size(): number {
-      return rows.size;
     },
   };
 }

@@ -59,7 +59,7 @@ export function createSequencer(deps: {
    */
   singleton?: Singleton;
   /** Rows this process appended, hashed without reading them back (pending-rows.ts). */
-  pendingRows?: PendingRows;
+  pendingRows: PendingRows;
 }) {
   const { db, dialect, clock, options } = deps;
   let current: Promise<SequenceResult> = Promise.resolve({ sequenced: 0, checkpoints: 0, failed: 0 });
@@ -86,7 +86,7 @@ export function createSequencer(deps: {
   /** The oldest pending entries in id order: kept rows as appended here, the others read back. */
   async function pendingEntries(trx: Db, tenantId: string): Promise<AuditEntriesTable[]> {
     const ids = await repo.pendingIds(trx, tenantId, options.batchSize);
-    const kept = ids.map((id) => deps.pendingRows?.take(id));
+    const kept = ids.map((id) => deps.pendingRows.take(id));
     const missing = ids.filter((_, i) => kept[i] === undefined);
     const read = new Map((await repo.pendingByIds(trx, tenantId, missing)).map((r) => [r.id, r]));
     const rows: AuditEntriesTable[] = [];
