@@ -31,3 +31,22 @@ test('no seed left after puncturing covers the punctured leaf', () => {
   for (const [prefix] of tree.entries()) assert.ok(!bits.startsWith(prefix));
   assert.equal(tree.secret(leaf), undefined);
 });
+
+test('a random leaf costs at most 10 HMACs once its group of 1,024 was seen, and the secrets agree', () => {
+  const root = randomBytes(32);
+  const tree = new ShredTree([['', root]]);
+  const customers = 1_000_000;
+  for (let leaf = 0; leaf < customers; leaf += 1024) tree.secret(leaf); // every group seen once
+  const fresh = new ShredTree([['', root]]);
+  for (let k = 0; k < 300; k++) {
+    const leaf = (k * 104_729 + 7) % customers;
+    const before = tree.derivations;
+    const secret = tree.secret(leaf)!;
+    assert.ok(tree.derivations - before <= 10, `leaf ${leaf}: ${tree.derivations - before} HMACs`);
+    assert.deepEqual(secret, fresh.secret(leaf));
+  }
+  // Neighbours of the last leaf reuse its path: a consecutive leaf costs a couple of HMACs.
+  const next = tree.derivations;
+  tree.secret(((299 * 104_729 + 7) % customers) + 1);
+  assert.ok(tree.derivations - next <= 2);
+});
