@@ -52,11 +52,9 @@ export const OUTCOMES = ['success', 'failure', 'denied'] as const;
 export type AuditOutcome = (typeof OUTCOMES)[number];
 
 /** Ids and type names: short tokens, never free text (free text goes in the encrypted reason). */
-const token = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:/-]+$/, 'must be an id-like token');
+export const TOKEN_PATTERN = /^[A-Za-z0-9._:/-]+$/;
+export const TOKEN_MAX = 128;
+const token = z.string().min(1).max(TOKEN_MAX).regex(TOKEN_PATTERN, 'must be an id-like token');
 
 export const auditActor = z.object({ type: z.enum(ACTOR_TYPES), id: token }).strict();
 export type AuditActor = z.infer<typeof auditActor>;
@@ -71,6 +69,9 @@ export const revealReason = z
   .min(5, 'a reason of at least 5 characters is required')
   .max(500);
 
+export const REASON_MAX = 2000;
+export const POLICY_IDS_MAX = 50;
+
 /** The facts of an event, validated before anything is encrypted or stored. */
 export const auditFacts = z
   .object({
@@ -79,9 +80,9 @@ export const auditFacts = z
     action: z.enum(AUDIT_ACTIONS),
     target: auditTarget,
     outcome: z.enum(OUTCOMES),
-    reason: z.string().min(1).max(2000).optional(),
+    reason: z.string().min(1).max(REASON_MAX).optional(),
     detail: z.record(z.string().max(64), z.unknown()).optional(),
-    policyIds: z.array(token).max(50).optional(),
+    policyIds: z.array(token).max(POLICY_IDS_MAX).optional(),
     clientIp: z.string().ip().optional(),
     requestId: token.optional(),
     sessionId: token.optional(),

@@ -21,6 +21,7 @@ import type { AuditEntriesTable } from './audit.table.ts';
 import { checkpointToJson, toCheckpoint, type CheckpointJson } from './checkpoint.ts';
 import { entryToJson, type AuditEntryJson } from './entry-json.ts';
 import { exportTenant } from './export.ts';
+import { checkedFacts } from './facts-check.ts';
 import { createProofs } from './proofs.ts';
 import type { Singleton } from '../../db/singleton.ts';
 import { createPendingRows } from './pending-rows.ts';
@@ -108,7 +109,7 @@ export function createAuditService(deps: {
 
   /** Validates and encrypts one event into a pending row. */
   async function toRow(event: AuditEvent): Promise<AuditEntriesTable> {
-    const facts = parseInput(auditFacts, event);
+    const facts = checkedFacts(event) ?? parseInput(auditFacts, event); // the schema explains rejections
     const id = nextEntryId();
     const hasSecret = facts.reason !== undefined || facts.detail !== undefined;
     const key =
