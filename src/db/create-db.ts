@@ -17,6 +17,7 @@ import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database, Db, Dialect } from './database.ts';
 import { migrations } from './migrations/index.ts';
+import { runsEach } from './each.ts';
 import { dropValueSamples } from './planner-samples.ts';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.ts';
 import { createWalSync, type WalSync } from './wal-sync.ts';
@@ -133,6 +134,7 @@ class ImmediateSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     const driver = super.createDriver();
+    runsEach(driver, this.sqlite);
     if (this.wal) awaitDurability(driver, this.sqlite, this.wal);
     driver.beginTransaction = async (connection: DatabaseConnection) => {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));

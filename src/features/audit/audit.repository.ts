@@ -1,5 +1,6 @@
 import { CompiledQuery, sql } from 'kysely';
 import type { Db, Dialect } from '../../db/database.ts';
+import { runEach } from '../../db/each.ts';
 import type {
   AuditCheckpointsTable,
   AuditEntriesTable,
@@ -171,8 +172,9 @@ const ASSIGN_ONE_SQLITE =
 
 /**
  * Gives pending entries their seq and hash. PostgreSQL: one `update … from (values …)` per 500 rows
- * (one round trip). SQLite: one prepared single-row update each (the same SQL text, so compiled
- * once), which in-process costs microseconds (SQLite plans the multi-row form poorly: ~2 ms a row).
+ * (one round trip). SQLite: one prepared single-row update per entry, all in one call into the
+ * connection (`runEach`), which in-process costs microseconds (SQLite plans the multi-row form
+ * poorly: ~2 ms a row).
  */
 export async function assignSequence(
   trx: Db,
@@ -181,9 +183,12 @@ export async function assignSequence(
   updates: ReadonlyArray<{ id: string; seq: number; hash: Buffer }>,
 ): Promise<void> {
   if (dialect === 'sqlite') {
-    for (const u of updates) {
-      await trx.executeQuery(CompiledQuery.raw(ASSIGN_ONE_SQLITE, [u.seq, u.hash, u.id, tenantId]));
-    }
+    await runEach(
+      trx,
+      dialect,
+      ASSIGN_ONE_SQLITE,
+      updates.map((u) => [u.seq, u.hash, u.id, tenantId]),
+    );
     return;
   }
   for (let at = 0; at < updates.length; at += UPDATE_CHUNK) {
