@@ -198,6 +198,24 @@ for (const target of databaseTargets()) {
       await readAll();
     });
 
+    test('a tenant key in memory is handed out without waiting: the active version only, never once sealed', async () => {
+      const { keyring } = f.t.runtime;
+      const tenantId = f.acme.id;
+      const active = await keyring.tenantKey(tenantId, 'restricted');
+      assert.equal(keyring.cachedTenantKey(tenantId, 'restricted'), active);
+      assert.equal(keyring.cachedTenantKey('tn_unknown', 'restricted'), undefined);
+      // A rotation makes this process re-read the active version: nothing cached until it is loaded.
+      const rotated = await f.t.runtime.keyLifecycle.rotate(tenantId, 'restricted', cli);
+      assert.equal(keyring.cachedTenantKey(tenantId, 'restricted'), undefined);
+      const next = await keyring.tenantKey(tenantId, 'restricted');
+      assert.equal(next.id, rotated.version);
+      assert.equal(keyring.cachedTenantKey(tenantId, 'restricted'), next);
+      await f.t.runtime.seal();
+      assert.equal(keyring.cachedTenantKey(tenantId, 'restricted'), undefined);
+      for (const share of f.t.shares.slice(0, 3)) await f.t.runtime.submitShare(share);
+      assert.equal(f.t.runtime.provider.isSealed(), false);
+    });
+
     test('an admin seals the vault through the API only with a fresh second factor', async () => {
       assert.equal((await asStaff(f.app, admin, 'stale').post('/api/v1/sys/seal')).statusCode, 401);
       assert.equal(f.t.runtime.provider.isSealed(), false);

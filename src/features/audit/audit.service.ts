@@ -73,7 +73,7 @@ export interface AuditPage {
 export function createAuditService(deps: {
   db: Db;
   dialect: Dialect;
-  keyring: Pick<Keyring, 'tenantKey' | 'auditSigner' | 'auditPublicKeys'>;
+  keyring: Pick<Keyring, 'tenantKey' | 'cachedTenantKey' | 'auditSigner' | 'auditPublicKeys'>;
   vault: Pick<Vault, 'seal'>;
   clock: Clock;
   logger: Logger;
@@ -107,14 +107,27 @@ export function createAuditService(deps: {
     return id;
   }
 
-  /** Validates and encrypts one event into a pending row. */
-  async function toRow(event: AuditEvent): Promise<AuditEntriesTable> {
+  type Facts = ReturnType<typeof auditFacts.parse>;
+
+  /**
+   * Validates and encrypts one event into a pending row. Synchronous when the event's key is at hand
+   * (a subject's key, or the tenant `restricted` key in memory): every audited action appends, and
+   * an await there cost more than the key lookup it waited for.
+   */
+  function toRow(event: AuditEvent): AuditEntriesTable | Promise<AuditEntriesTable> {
     const facts = checkedFacts(event) ?? parseInput(auditFacts, event); // the schema explains rejections
-    const id = nextEntryId();
     const hasSecret = facts.reason !== undefined || facts.detail !== undefined;
     const key =
       event.subject?.key ??
-      (hasSecret ? await deps.keyring.tenantKey(facts.tenantId, 'restricted') : undefined);
+      (hasSecret ? deps.keyring.cachedTenantKey(facts.tenantId, 'restricted') : undefined);
+    if (hasSecret && key === undefined) {
+      return deps.keyring.tenantKey(facts.tenantId, 'restricted').then((k) => sealRow(event, facts, k));
+    }
+    return sealRow(event, facts, key);
+  }
+
+  function sealRow(event: AuditEvent, facts: Facts, key: AeadKey | undefined): AuditEntriesTable {
+    const id = nextEntryId();
     const secret = (column: string, value: string | undefined) =>
       value === undefined || !key
         ? null
@@ -146,7 +159,7 @@ export function createAuditService(deps: {
   }
 
   const rowOf = (event: AuditEvent | PreparedAuditEvent) =>
-    'prepared' in event ? Promise.resolve(event.prepared) : toRow(event);
+    'prepared' in event ? event.prepared : toRow(event);
 
   async function insert(trx: Db, rows: readonly AuditEntriesTable[]): Promise<void> {
     await repo.insertEntries(trx, deps.dialect, rows);
@@ -171,19 +184,20 @@ export function createAuditService(deps: {
      * @example await db.transaction().execute(async (trx) => { …; await audit.append(trx, event); });
      */
     async append(trx: Db, event: AuditEvent | PreparedAuditEvent): Promise<void> {
-      await insert(trx, [await rowOf(event)]);
+      const row = rowOf(event);
+      await insert(trx, [row instanceof Promise ? await row : row]);
     },
 
     /** Records several events in one multi-row insert, inside the caller's transaction. */
     async appendMany(trx: Db, events: ReadonlyArray<AuditEvent | PreparedAuditEvent>): Promise<void> {
-      await insert(trx, await Promise.all(events.map(rowOf)));
+      await insert(trx, await Promise.all(events.map(async (e) => rowOf(e))));
     },
 
     /** Records a system event (seal, unseal) in every tenant's chain, in one transaction. */
     async appendToAllTenants(facts: Omit<AuditEvent, 'tenantId' | 'reason' | 'detail' | 'subject'>) {
       const tenantIds = await repo.auditTenants(db);
       if (tenantIds.length === 0) return;
-      const rows = await Promise.all(tenantIds.map((tenantId) => toRow({ ...facts, tenantId })));
+      const rows = await Promise.all(tenantIds.map(async (tenantId) => toRow({ ...facts, tenantId })));
       await db.transaction().execute((trx) => insert(trx, rows));
     },
 

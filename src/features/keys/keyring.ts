@@ -82,6 +82,19 @@ export function createKeyring(deps: KeyringDeps) {
     });
   }
 
+  /**
+   * The active version of a tenant key when it is already in memory and its version was checked
+   * recently, without waiting; undefined sends the caller to {@link tenantKey}. Hot paths (every
+   * audit append) take it first: an await costs them more than the key lookup itself.
+   */
+  function cachedTenantKey(tenantId: string, purpose: SymmetricPurpose): AeadKey | undefined {
+    if (provider.isSealed()) return undefined;
+    const state = activeVersions.get(`${tenantId}:${purpose}`);
+    if (state === undefined || Date.now() - state.at > ACTIVE_VERSION_TTL_MS || state.version < state.min)
+      return undefined;
+    return tenantKeys.get(`${tenantId}:${purpose}:${state.version}`);
+  }
+
   /** A symmetric tenant key; the active version when `version` is omitted. */
   async function tenantKey(tenantId: string, purpose: SymmetricPurpose, version?: number): Promise<AeadKey> {
     assertUnsealed();
@@ -156,6 +169,7 @@ export function createKeyring(deps: KeyringDeps) {
 
   return {
     tenantKey,
+    cachedTenantKey,
 
     /** Creates version 1 of every tenant key purpose, inside the caller's transaction. */
     async createTenantKeys(trx: Db, tenantId: string): Promise<void> {
