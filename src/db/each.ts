@@ -10,9 +10,10 @@ class ParameterSets {
 /**
  * Runs one statement (`sql`, with the dialect's own placeholders: `?` on SQLite, `$1…` on
  * PostgreSQL) once per parameter set, through `db` (use a transaction: the sets apply together or
- * not at all). Returns the rows changed. On SQLite the whole batch is one call into the connection, which runs
- * the prepared statement for each set synchronously: one await in all instead of one per row, which
- * on a loop of small updates costs more than SQLite's own work. On PostgreSQL one query per set.
+ * not at all), and returns the rows changed. On SQLite the whole batch is one call into the
+ * connection, which runs the prepared statement for each set synchronously: one await in all
+ * instead of one per row, which on a loop of small updates costs more than SQLite's own work. On
+ * PostgreSQL one query per set.
  */
 export async function runEach(
   db: Db,

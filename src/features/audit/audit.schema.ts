@@ -88,6 +88,7 @@ export const auditFacts = z
     sessionId: token.optional(),
   })
   .passthrough();
+export type AuditFacts = z.output<typeof auditFacts>;
 
 const isoTime = z
   .string()

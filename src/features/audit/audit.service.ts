@@ -13,6 +13,7 @@ import {
   checkpointQuery,
   type AuditAction,
   type AuditActor,
+  type AuditFacts,
   type AuditOutcome,
   type AuditQuery,
   type AuditTarget,
@@ -107,8 +108,6 @@ export function createAuditService(deps: {
     return id;
   }
 
-  type Facts = ReturnType<typeof auditFacts.parse>;
-
   /**
    * Validates and encrypts one event into a pending row. Synchronous when the event's key is at hand
    * (a subject's key, or the tenant `restricted` key in memory): every audited action appends, and
@@ -126,7 +125,7 @@ export function createAuditService(deps: {
     return sealRow(event, facts, key);
   }
 
-  function sealRow(event: AuditEvent, facts: Facts, key: AeadKey | undefined): AuditEntriesTable {
+  function sealRow(event: AuditEvent, facts: AuditFacts, key: AeadKey | undefined): AuditEntriesTable {
     const id = nextEntryId();
     const secret = (column: string, value: string | undefined) =>
       value === undefined || !key

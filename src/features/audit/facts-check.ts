@@ -6,11 +6,8 @@ import {
   REASON_MAX,
   TOKEN_MAX,
   TOKEN_PATTERN,
-  type auditFacts,
+  type AuditFacts,
 } from './audit.schema.ts';
-import type { z } from 'zod';
-
-type AuditFacts = z.output<typeof auditFacts>;
 
 const ACTIONS: ReadonlySet<unknown> = new Set(AUDIT_ACTIONS);
 const ACTOR_KINDS: ReadonlySet<unknown> = new Set(ACTOR_TYPES);
