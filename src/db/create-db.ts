@@ -18,6 +18,7 @@ import type { Config } from '../config.ts';
 import type { Database, Db, Dialect } from './database.ts';
 import { migrations } from './migrations/index.ts';
 import { runsEach } from './each.ts';
+import { wrapExecute } from './wrap-execute.ts';
 import { dropValueSamples } from './planner-samples.ts';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.ts';
 import { createWalSync, type WalSync } from './wal-sync.ts';
@@ -160,21 +161,11 @@ class ImmediateSqliteDialect extends SqliteDialect {
  */
 function awaitDurability(driver: Driver, sqlite: SQLite.Database, wal: WalSync): void {
   let wrote = false;
-  const patched = new WeakSet<DatabaseConnection>();
-  const acquire = driver.acquireConnection.bind(driver);
-  driver.acquireConnection = async () => {
-    const connection = await acquire();
-    if (!patched.has(connection)) {
-      const execute = connection.executeQuery.bind(connection);
-      connection.executeQuery = async <R>(query: CompiledQuery) => {
-        const result = await execute<R>(query);
-        if (!sqlite.prepare(query.sql).readonly) wrote = true;
-        return result;
-      };
-      patched.add(connection);
-    }
-    return connection;
-  };
+  wrapExecute(driver, (execute) => async <R>(query: CompiledQuery) => {
+    const result = await execute<R>(query);
+    if (!sqlite.prepare(query.sql).readonly) wrote = true;
+    return result;
+  });
   const release = driver.releaseConnection.bind(driver);
   driver.releaseConnection = async (connection: DatabaseConnection) => {
     const mustSync = wrote;

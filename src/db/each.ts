@@ -1,5 +1,6 @@
 import type SQLite from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
+import { CompiledQuery, type Driver, type QueryResult } from 'kysely';
+import { wrapExecute } from './wrap-execute.ts';
 import type { Db, Dialect } from './database.ts';
 
 /** The parameter sets of a {@link runEach} query: its only parameter, recognised by the connection. */
@@ -34,22 +35,12 @@ export async function runEach(
 
 /** Teaches the driver's better-sqlite3 connections to run {@link runEach} queries (create-db.ts). */
 export function runsEach(driver: Driver, sqlite: SQLite.Database): void {
-  const taught = new WeakSet<DatabaseConnection>();
-  const acquire = driver.acquireConnection.bind(driver);
-  driver.acquireConnection = async () => {
-    const connection = await acquire();
-    if (!taught.has(connection)) {
-      const execute = connection.executeQuery.bind(connection);
-      connection.executeQuery = async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
-        const only = query.parameters[0];
-        if (query.parameters.length !== 1 || !(only instanceof ParameterSets)) return execute<R>(query);
-        const statement = sqlite.prepare(query.sql);
-        let changed = 0;
-        for (const set of only.sets) changed += statement.run(...set).changes;
-        return { rows: [], numAffectedRows: BigInt(changed) };
-      };
-      taught.add(connection);
-    }
-    return connection;
-  };
+  wrapExecute(driver, (execute) => async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+    const only = query.parameters[0];
+    if (query.parameters.length !== 1 || !(only instanceof ParameterSets)) return execute<R>(query);
+    const statement = sqlite.prepare(query.sql);
+    let changed = 0;
+    for (const set of only.sets) changed += statement.run(...set).changes;
+    return { rows: [], numAffectedRows: BigInt(changed) };
+  });
 }
