@@ -17,6 +17,7 @@ import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database, Db, Dialect } from './database.ts';
 import { migrations } from './migrations/index.ts';
+import { BUSY_WAIT_MS, retriesWhileBusy } from './busy-retry.ts';
 import { runsEach } from './each.ts';
 import { wrapExecute } from './wrap-execute.ts';
 import { dropValueSamples } from './planner-samples.ts';
@@ -40,6 +41,9 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
+/** How long SQLite itself may block the event loop waiting for a lock before busy-retry.ts takes over. */
+const BLOCKING_BUSY_WAIT_MS = 2;
+
 // pg returns int8 as string by default; ChatVault's integers fit in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
@@ -47,7 +51,10 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
  * Opens the configured database: better-sqlite3 in WAL mode for the embedded default, or a pg pool.
  * With a PostgreSQL schema configured, the schema is created if missing and put first on the search path.
  */
-export async function createDb(config: Pick<Config, 'database'>): Promise<DbHandle> {
+export async function createDb(
+  config: Pick<Config, 'database'>,
+  options: { readonly busyWaitMs?: number } = {},
+): Promise<DbHandle> {
   const target = config.database;
   if (target.kind === 'sqlite') {
     if (target.file !== ':memory:') fs.mkdirSync(path.dirname(target.file), { recursive: true, mode: 0o700 });
@@ -61,12 +68,19 @@ export async function createDb(config: Pick<Config, 'database'>): Promise<DbHand
       sqlite.pragma('journal_mode = WAL');
       sqlite.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
       sqlite.pragma('foreign_keys = ON');
-      sqlite.pragma('busy_timeout = 5000');
+      // SQLite's own wait for a lock blocks the event loop: kept to a blink, longer waits are
+      // asynchronous (busy-retry.ts).
+      sqlite.pragma(`busy_timeout = ${BLOCKING_BUSY_WAIT_MS}`);
       sqlite.pragma('cache_size = -65536'); // 64 MiB page cache
       sqlite.pragma('mmap_size = 268435456');
       sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
       return new Kysely<Database>({
-        dialect: new ImmediateSqliteDialect({ database: sqlite }, sqlite, wal),
+        dialect: new ImmediateSqliteDialect(
+          { database: sqlite },
+          sqlite,
+          wal,
+          options.busyWaitMs ?? BUSY_WAIT_MS,
+        ),
       });
     };
     const db = open();
@@ -121,20 +135,23 @@ class ScopedPostgresDialect extends PostgresDialect {
 /**
  * Transactions take SQLite's write lock when they begin (`BEGIN IMMEDIATE`). A deferred transaction
  * that reads first and writes later cannot wait for another process's writer: SQLite answers
- * "database is locked" at once. Taking the lock up front lets busy_timeout queue the writers (the
- * CLI and a running server share one database file).
+ * "database is locked" at once. Taking the lock up front lets the writers queue (the CLI and a
+ * running server share one database file): `BEGIN IMMEDIATE` is retried while busy, up to
+ * `busyWaitMs`, without blocking the event loop (busy-retry.ts).
  */
 class ImmediateSqliteDialect extends SqliteDialect {
   constructor(
     config: SqliteDialectConfig,
     private readonly sqlite: SQLite.Database,
     private readonly wal: WalSync | undefined,
+    private readonly busyWaitMs: number,
   ) {
     super(config);
   }
 
   override createDriver(): Driver {
     const driver = super.createDriver();
+    retriesWhileBusy(driver, this.sqlite, this.busyWaitMs);
     runsEach(driver, this.sqlite);
     if (this.wal) awaitDurability(driver, this.sqlite, this.wal);
     driver.beginTransaction = async (connection: DatabaseConnection) => {
