@@ -39,10 +39,18 @@ export async function whileBusy<T>(attempt: () => Promise<T>, waitMs: number): P
  * Install it before any wrapper that runs a query by other means (`runsEach`): those stay outside.
  */
 export function retriesWhileBusy(driver: Driver, sqlite: SQLite.Database, waitMs: number): void {
-  wrapExecute(
-    driver,
-    (execute) =>
-      <R>(query: CompiledQuery): Promise<QueryResult<R>> =>
-        sqlite.inTransaction ? execute<R>(query) : whileBusy(() => execute<R>(query), waitMs),
-  );
+  wrapExecute(driver, (execute) => <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+    if (sqlite.inTransaction) return execute<R>(query);
+    const again = async (error: unknown): Promise<QueryResult<R>> => {
+      if (!isBusy(error)) throw error;
+      return whileBusy(() => execute<R>(query), waitMs);
+    };
+    // The first attempt goes straight through, so the hot path pays no retry machinery. The
+    // connection may throw synchronously as well as reject.
+    try {
+      return execute<R>(query).catch(again);
+    } catch (error) {
+      return again(error);
+    }
+  });
 }
