@@ -44,3 +44,46 @@ test('clearing zeroes every key', () => {
   assert.equal(cache.size, 0);
   assert.ok(keys.every((k) => k.every((x) => x === 0)));
 });
+
+test('over thousands of random operations the cache holds exactly what a plain LRU model holds', () => {
+  const capacity = 50;
+  const cache = new KeyCache<Buffer>(capacity);
+  let model: string[] = []; // least recently used first
+  const touch = (id: string) => {
+    model = model.filter((m) => m !== id);
+    model.push(id);
+  };
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed % n;
+  };
+  for (let step = 0; step < 20_000; step++) {
+    const id = `k${random(120)}`;
+    const op = random(10);
+    if (op < 5) {
+      cache.set(id, Buffer.alloc(32, 1));
+      touch(id);
+      if (model.length > capacity) model.shift();
+    } else if (op < 9) {
+      const found = cache.get(id) !== undefined;
+      assert.equal(found, model.includes(id), `step ${step}: get ${id}`);
+      if (found) touch(id);
+    } else {
+      cache.delete(id);
+      model = model.filter((m) => m !== id);
+    }
+    assert.equal(cache.size, model.length, `step ${step}: size`);
+  }
+  // Fresh insertions evict exactly the model's least recently used entry, one by one.
+  for (let i = 0; i < capacity + 10; i++) {
+    cache.set(`fresh${i}`, Buffer.alloc(32, 2));
+    model.push(`fresh${i}`);
+    if (model.length > capacity) {
+      const evicted = model.shift()!;
+      assert.equal(cache.get(evicted), undefined, `evicts ${evicted}`);
+    }
+    assert.equal(cache.size, model.length);
+  }
+  assert.ok(model.every((id) => cache.get(id) !== undefined));
+});
