@@ -17,6 +17,7 @@ import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database, Db, Dialect } from './database.ts';
 import { migrations } from './migrations/index.ts';
+import { LruMap } from '../lib/lru-map.ts';
 import { BUSY_WAIT_MS, retriesWhileBusy } from './busy-retry.ts';
 import { runsEach } from './each.ts';
 import { wrapExecute } from './wrap-execute.ts';
@@ -197,7 +198,7 @@ function awaitDurability(driver: Driver, sqlite: SQLite.Database, wal: WalSync):
  * Prepared statements are cached by SQL text (bounded), so the hot queries are compiled once.
  */
 function withStatementCache(sqlite: SQLite.Database, capacity = 500): SQLite.Database {
-  const cache = new Map<string, SQLite.Statement>();
+  const cache = new LruMap<string, SQLite.Statement>(capacity);
   const prepare = sqlite.prepare.bind(sqlite);
   return new Proxy(sqlite, {
     get(target, property, receiver) {
@@ -209,7 +210,6 @@ function withStatementCache(sqlite: SQLite.Database, capacity = 500): SQLite.Dat
         let statement = cache.get(source);
         if (!statement) {
           statement = prepare(source);
-          if (cache.size >= capacity) cache.delete(cache.keys().next().value as string);
           cache.set(source, statement);
         }
         return statement;

@@ -1,3 +1,4 @@
+import { LruMap } from '../../lib/lru-map.ts';
 import type { AuditEntriesTable } from './audit.table.ts';
 
 /** Rows kept at most; an older row is read back from the database like any other process's row. */
@@ -12,20 +13,15 @@ const PENDING_ROWS_CAPACITY = 20_000;
  * Rows of a transaction that rolled back are never pending, and age out (bounded, oldest first).
  */
 export function createPendingRows(capacity = PENDING_ROWS_CAPACITY) {
-  const rows = new Map<string, AuditEntriesTable>();
+  const rows = new LruMap<string, AuditEntriesTable>(capacity);
   return {
     /** Called after the insert succeeded, inside the caller's transaction. */
     remember(inserted: readonly AuditEntriesTable[]): void {
-      for (const row of inserted) {
-        if (rows.size >= capacity) rows.delete(rows.keys().next().value as string);
-        rows.set(row.id, row);
-      }
+      for (const row of inserted) rows.set(row.id, row);
     },
     /** The row appended here under `id`, if still kept; it is forgotten either way. */
     take(id: string): AuditEntriesTable | undefined {
-      const row = rows.get(id);
-      rows.delete(id);
-      return row;
+      return rows.delete(id);
     },
   };
 }

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { signWebhook } from './delivery.ts';
 import { networkOf } from './rules.ts';
 import { routeSettings, thresholdSettings, withinBusinessHours } from './settings.ts';
-import { SlidingCount, SlidingDistinct } from './windows.ts';
+import { SlidingCount, SlidingDistinct, WindowMap } from './windows.ts';
 
 describe('detection building blocks', () => {
   test('a network is the IPv4 /24 or the IPv6 /48', () => {
@@ -32,6 +32,22 @@ describe('detection building blocks', () => {
     d.add('b', 100, 1000);
     assert.equal(d.add('a', 200, 1000), 2, 'a repeated value counts once');
     assert.equal(d.add('c', 1150, 1000), 2, 'b (at 100) left; a (at 200) and c remain');
+  });
+
+  test('keyed windows are capped: past the cap the least recently used key starts afresh', () => {
+    const windows = new WindowMap(() => new SlidingCount(), 3);
+    windows.get('busy').add(0, 10_000);
+    for (const key of ['x', 'y']) windows.get(key).add(1, 10_000);
+    windows.get('busy').add(2, 10_000); // busy is now the most recently used
+    windows.get('z').add(3, 10_000); // evicts x, the least recently used
+    assert.equal(windows.get('busy').add(4, 10_000), 3, 'the busy key kept its window');
+    assert.equal(windows.get('x').add(5, 10_000), 1, 'the evicted key starts a new window');
+  });
+
+  test('a distinct-value window over many churning values drops exactly the old sightings', () => {
+    const d = new SlidingDistinct();
+    for (let i = 0; i < 50_000; i++) d.add(`v${i % 20_000}`, i, 10_000);
+    assert.equal(d.add('v0', 50_000, 10_000), 10_000, 'only the last 10 s of sightings remain');
   });
 
   test('the webhook signature is HMAC-SHA256 over "t.body"', () => {

@@ -1,5 +1,6 @@
 import type { Severity } from './detection.table.ts';
 import { withinBusinessHours, type Thresholds } from './settings.ts';
+import { LruMap } from '../../lib/lru-map.ts';
 import { SlidingCount, SlidingDistinct, WindowMap } from './windows.ts';
 
 /** The chained audit entry fields the rules read (ids only; ciphertexts are never opened here). */
@@ -83,6 +84,9 @@ export function networkOf(ip: string): string {
   return `${ip.split('.').slice(0, 3).join('.')}.0/24`;
 }
 
+/** Keys each of a tenant's rule maps keeps at most (the windows' own cap). */
+const KEYS_KEPT = 100_000;
+
 /**
  * One tenant's rule state: sliding windows per actor, per address, per account and per channel.
  * `evaluate` is synchronous and allocation-light; the engine supplies canaries and known networks.
@@ -90,10 +94,11 @@ export function networkOf(ip: string): string {
 export function createRuleState(tenantId: string) {
   const counts = new WindowMap(() => new SlidingCount());
   const distinct = new WindowMap(() => new SlidingDistinct());
-  const firstSeq = new Map<string, number>();
-  const suppressedUntil = new Map<string, number>();
+  // Bounded like the windows, so keys an attacker cycles through cannot grow memory without end.
+  const firstSeq = new LruMap<string, number>(KEYS_KEPT);
+  const suppressedUntil = new LruMap<string, number>(KEYS_KEPT);
   /** Bulk counts judged within the actor's baseline: the next candidate needs more than `floor`. */
-  const floors = new Map<string, { floor: number; until: number }>();
+  const floors = new LruMap<string, { floor: number; until: number }>(KEYS_KEPT);
 
   /** Counts into a window; returns the count and remembers where the burst began. */
   function bump(key: string, e: DetectionEvent, t: number, windowMs: number): number {
@@ -108,7 +113,6 @@ export function createRuleState(tenantId: string) {
     const until = suppressedUntil.get(key);
     if (until !== undefined && t < until) return undefined;
     suppressedUntil.set(key, t + windowMs);
-    if (suppressedUntil.size > 100_000) suppressedUntil.delete(suppressedUntil.keys().next().value!);
     return `${key}|${Math.floor(t / windowMs)}`;
   }
 
@@ -124,7 +128,6 @@ export function createRuleState(tenantId: string) {
     belowBaseline(key: string, floor: number, untilMs: number): void {
       suppressedUntil.delete(key);
       floors.set(key, { floor, until: untilMs });
-      if (floors.size > 100_000) floors.delete(floors.keys().next().value!);
     },
 
     evaluate(

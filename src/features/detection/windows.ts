@@ -1,3 +1,5 @@
+import { LruMap } from '../../lib/lru-map.ts';
+
 /** Event times in a sliding window: O(1) amortised per event, memory bounded by the window. */
 export class SlidingCount {
   private times: number[] = [];
@@ -23,16 +25,15 @@ export class SlidingCount {
 
 /** Distinct values seen in a sliding window (e.g. accounts tried from one address). */
 export class SlidingDistinct {
-  private last = new Map<string, number>();
+  /** Each value's last sighting, oldest sighting first (setting a value makes it the newest). */
+  private last = new LruMap<string, number>(Infinity);
 
   add(value: string, t: number, windowMs: number): number {
-    this.last.delete(value);
     this.last.set(value, t);
     const from = t - windowMs;
-    // Map keeps insertion order: the oldest sightings come first.
-    for (const [v, at] of this.last) {
-      if (at > from) break;
-      this.last.delete(v);
+    for (let oldest = this.last.oldestEntry(); oldest !== undefined && oldest.value <= from;) {
+      this.last.delete(oldest.key);
+      oldest = this.last.oldestEntry();
     }
     return this.last.size;
   }
@@ -40,16 +41,18 @@ export class SlidingDistinct {
 
 /** Keyed windows with a size cap, so an attacker cycling keys cannot grow memory without bound. */
 export class WindowMap<W> {
-  private map = new Map<string, W>();
+  private readonly map: LruMap<string, W>;
   constructor(
     private readonly make: () => W,
-    private readonly cap = 100_000,
-  ) {}
+    cap = 100_000,
+  ) {
+    // Past the cap the least recently used key goes (an attacker's one-off keys, not busy ones).
+    this.map = new LruMap(cap);
+  }
 
   get(key: string): W {
     let w = this.map.get(key);
     if (!w) {
-      if (this.map.size >= this.cap) this.map.delete(this.map.keys().next().value!);
       w = this.make();
       this.map.set(key, w);
     }

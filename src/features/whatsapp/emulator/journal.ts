@@ -1,3 +1,4 @@
+import { LruMap } from '../../../lib/lru-map.ts';
 import type { Customer } from './population.ts';
 import type { SendMessage } from './send-schema.ts';
 import type { PricingCategory, StatusName } from './statuses.ts';
@@ -26,7 +27,7 @@ export class Journal {
   /** Accepted sends ever, including those no longer kept: the cursor of {@link sentFrom}. */
   private sentCount = 0;
   private readonly sentById = new Map<string, SentMessage>();
-  private readonly inbound = new Map<string, number>();
+  private readonly inbound = new LruMap<string, number>(KEEP);
   private readonly lastOutbound = new Map<number, string>();
   readonly requests = { total: 0, accepted: 0, errors: {} as Record<string, number> };
   readonly readReceipts: string[] = [];
@@ -49,7 +50,6 @@ export class Journal {
 
   recordInbound(id: string, customer: Customer): void {
     this.inbound.set(id, customer.index);
-    if (this.inbound.size > KEEP) this.inbound.delete(this.inbound.keys().next().value as string);
   }
 
   isInbound(id: string): boolean {
