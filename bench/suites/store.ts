@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { createContactInput, type CreateContactInput } from '../../src/features/contacts/contacts.schema.ts';
+import { parseContactInput } from '../../src/features/contacts/contact-input-check.ts';
+import type { CreateContactInput } from '../../src/features/contacts/contacts.schema.ts';
 import { normalizePhone } from '../../src/features/vault/normalize.ts';
 import { dropValueSamples } from '../../src/db/planner-samples.ts';
 import { newId } from '../../src/lib/ids.ts';
@@ -61,7 +62,7 @@ async function fill(runtime: Runtime, tenant: Tenant, plain: ReturnType<typeof c
 }
 
 const prepare = (runtime: Runtime, tenant: Tenant, c: CreateContactInput) =>
-  runtime.contactStore.prepare(tenant, createContactInput.parse(c));
+  runtime.contactStore.prepare(tenant, parseContactInput(c));
 
 /** One encrypted customer in its own transaction, with the identity check (no audit entry). */
 async function storeInsert(runtime: Runtime, tenant: Tenant, c: CreateContactInput): Promise<void> {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../lib/errors.ts';
 import { parseInput } from '../../lib/validation.ts';
 import type { Contact } from '../../features/contacts/contacts.service.ts';
-import { createContactInput } from '../../features/contacts/contacts.schema.ts';
+import { parseContactInput } from '../../features/contacts/contact-input-check.ts';
 import { cliActor, cliConfig, openRuntime, unsealForCommand, type KeyOptions } from '../context.ts';
 import { print } from '../output.ts';
 
@@ -101,7 +101,7 @@ function readContacts(source: string | number) {
   for (const [i, line] of lines.entries()) {
     if (line.trim() === '') continue;
     try {
-      inputs.push(parseInput(createContactInput, JSON.parse(line)));
+      inputs.push(parseContactInput(JSON.parse(line)));
     } catch {
       bad.push(i + 1);
     }

@@ -9,11 +9,11 @@ import { maskEmail, maskName, maskPhone } from '../vault/mask.ts';
 import { normalizeEmail, normalizePhone } from '../vault/normalize.ts';
 import type { ContactCodec, ContactFields } from './contact-codec.ts';
 import type { PreparedContact } from './contact-factory.ts';
+import { parseContactInput } from './contact-input-check.ts';
 import type { ContactStore, OpenedContact } from './contact-store.ts';
 import * as repo from './contacts.repository.ts';
 import {
   contactFields,
-  createContactInput,
   lastFourQuery,
   phoneQuery,
   type ContactPatch,
@@ -120,8 +120,7 @@ export function createContactService(deps: {
     actor: AuditActor,
   ): Promise<Contact[]> {
     const prepared: PreparedContact[] = [];
-    for (const input of inputs)
-      prepared.push(await store.prepare(tenant, parseInput(createContactInput, input)));
+    for (const input of inputs) prepared.push(await store.prepare(tenant, parseContactInput(input)));
     await db.transaction().execute(async (trx) => {
       await store.insert(trx, tenant, prepared);
       await deps.audit.appendMany(
