@@ -44,3 +44,28 @@ test('clearing zeroes every key', () => {
   assert.equal(cache.size, 0);
   assert.ok(keys.every((k) => k.every((x) => x === 0)));
 });
+
+test('an evicted key is zeroed after the grace period, not while a request may still hold it', async () => {
+  const cache = new KeyCache<{ id: number; key: Buffer }>(1, { zeroEvictedAfterMs: 50 });
+  const first = key(3);
+  cache.set('a', first);
+  cache.set('b', key(4)); // evicts a
+  assert.equal(cache.get('a'), undefined);
+  assert.ok(first.key.every((x) => x === 3), 'intact right after eviction');
+  assert.equal(cache.retiredCount, 1);
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  assert.ok(first.key.every((x) => x === 0), 'zeroed once the grace period passed');
+  assert.equal(cache.retiredCount, 0);
+});
+
+test('sealing zeroes evicted keys still in their grace period too', () => {
+  const cache = new KeyCache<{ id: number; key: Buffer }>(1, { zeroEvictedAfterMs: 60_000 });
+  const first = key(5);
+  const second = key(6);
+  cache.set('a', first);
+  cache.set('b', second);
+  cache.clear();
+  assert.ok(first.key.every((x) => x === 0), 'the evicted key');
+  assert.ok(second.key.every((x) => x === 0), 'the cached key');
+  assert.equal(cache.retiredCount, 0);
+});

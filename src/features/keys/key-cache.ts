@@ -2,16 +2,29 @@ import { LruMap } from '../../lib/lru-map.ts';
 
 /**
  * A bounded LRU of unwrapped key material. `clear` (on seal) and `delete` (a key destroyed) zero the
- * buffers, so a sealed process keeps no key bytes reachable from the cache. Replaced and evicted
- * entries are only dropped, never zeroed: a concurrent caller may still be using that very buffer
- * (two requests unwrapping the same key at once), and zeroing it under them would make them encrypt
- * under an all-zero key or derive wrong blind-index keys.
+ * buffers at once, so a sealed process keeps no key bytes reachable from the cache. A replaced entry
+ * is only dropped: a concurrent caller may still be using that very buffer (two requests unwrapping
+ * the same key at once), and zeroing it under them would make them encrypt under an all-zero key or
+ * derive wrong blind-index keys. For the same reason an evicted entry is zeroed only after
+ * `zeroEvictedAfterMs` (none: never), long after any request that took it has finished; one that
+ * still held it then fails loudly (sealing and file encryption refuse a zeroed key, opening fails).
  */
 export class KeyCache<V extends { key: Buffer } | Buffer> {
   private readonly entries: LruMap<string, V>;
+  /** Evicted values waiting to be zeroed, oldest first from `head`. */
+  private retired: Array<{ readonly at: number; readonly value: V }> = [];
+  private head = 0;
+  private sweeper: NodeJS.Timeout | undefined;
 
-  constructor(capacity: number) {
-    this.entries = new LruMap(capacity);
+  constructor(
+    capacity: number,
+    options: { readonly zeroEvictedAfterMs?: number } = {},
+  ) {
+    const grace = options.zeroEvictedAfterMs;
+    this.entries = new LruMap(
+      capacity,
+      grace === undefined ? undefined : (_id, value) => this.retire(value, grace),
+    );
   }
 
   get(id: string): V | undefined {
@@ -31,10 +44,39 @@ export class KeyCache<V extends { key: Buffer } | Buffer> {
     return this.entries.size;
   }
 
-  /** Zeroes and forgets every entry (used on seal). */
+  /** Zeroes and forgets every entry, and every evicted one not zeroed yet (used on seal). */
   clear(): void {
     for (const value of this.entries.values()) zero(value);
     this.entries.clear();
+    this.sweep(Infinity);
+  }
+
+  /** Evicted values not zeroed yet (for tests). */
+  get retiredCount(): number {
+    return this.retired.length - this.head;
+  }
+
+  private retire(value: V, grace: number): void {
+    this.retired.push({ at: Date.now(), value });
+    if (this.sweeper !== undefined) return;
+    this.sweeper = setInterval(() => this.sweep(Date.now() - grace), Math.min(1000, grace));
+    this.sweeper.unref();
+  }
+
+  /** Zeroes the values evicted at or before `until`; stops the timer once none are left. */
+  private sweep(until: number): void {
+    while (this.head < this.retired.length && this.retired[this.head]!.at <= until)
+      zero(this.retired[this.head++]!.value);
+    if (this.head > 1024 && this.head * 2 > this.retired.length) {
+      this.retired = this.retired.slice(this.head);
+      this.head = 0;
+    }
+    if (this.head === this.retired.length) {
+      this.retired = [];
+      this.head = 0;
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 }
 

@@ -45,12 +45,13 @@ function takeNonce(out: Buffer, at: number): void {
   nonceOffset += NONCE_BYTES;
 }
 
-/** Throws a RangeError unless `key` is a 32-byte key with a u32 version id. */
-function isWiped(key: Buffer): boolean {
+/** True for a key zeroed on seal, destruction or after its eviction from a cache: never to be used. */
+export function isWiped(key: Buffer): boolean {
   for (let i = 0; i < key.length; i++) if (key[i] !== 0) return false;
   return true;
 }
 
+/** Throws a RangeError unless `key` is a 32-byte key with a u32 version id. */
 export function assertAeadKey(key: AeadKey): void {
   if (key.key.length !== KEY_BYTES) throw new RangeError(`AES-256 key must be ${KEY_BYTES} bytes`);
   if (!Number.isInteger(key.id) || key.id < 0 || key.id > 0xffffffff) {

@@ -3,7 +3,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { test } from 'node:test';
-import { DecryptionError, KeyNotFoundError } from '../errors.ts';
+import { DecryptionError, KeyNotFoundError, SealedError } from '../errors.ts';
 import type { AeadKey } from './aead.ts';
 import {
   SEGMENT_SIZE,
@@ -158,4 +158,10 @@ test('an unknown key version surfaces the resolver error; a mismatched key is a 
     decryptBuffer(() => key, ciphertext, ad),
     /wrong key version.*version 6, not 5/,
   );
+});
+
+test('a zeroed key (sealed, destroyed or evicted) encrypts nothing: a file under it could never be opened', async () => {
+  const wiped: AeadKey = { id: 9, key: Buffer.alloc(32) };
+  assert.throws(() => createEncryptStream(wiped, ad), SealedError);
+  await assert.rejects(encryptBuffer(wiped, randomBytes(10), ad), SealedError);
 });
