@@ -51,10 +51,16 @@ test('an evicted key is zeroed after the grace period, not while a request may s
   cache.set('a', first);
   cache.set('b', key(4)); // evicts a
   assert.equal(cache.get('a'), undefined);
-  assert.ok(first.key.every((x) => x === 3), 'intact right after eviction');
+  assert.ok(
+    first.key.every((x) => x === 3),
+    'intact right after eviction',
+  );
   assert.equal(cache.retiredCount, 1);
   await new Promise((resolve) => setTimeout(resolve, 250));
-  assert.ok(first.key.every((x) => x === 0), 'zeroed once the grace period passed');
+  assert.ok(
+    first.key.every((x) => x === 0),
+    'zeroed once the grace period passed',
+  );
   assert.equal(cache.retiredCount, 0);
 });
 
@@ -65,7 +71,13 @@ test('sealing zeroes evicted keys still in their grace period too', () => {
   cache.set('a', first);
   cache.set('b', second);
   cache.clear();
-  assert.ok(first.key.every((x) => x === 0), 'the evicted key');
-  assert.ok(second.key.every((x) => x === 0), 'the cached key');
+  assert.ok(
+    first.key.every((x) => x === 0),
+    'the evicted key',
+  );
+  assert.ok(
+    second.key.every((x) => x === 0),
+    'the cached key',
+  );
   assert.equal(cache.retiredCount, 0);
 });

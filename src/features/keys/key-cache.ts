@@ -16,10 +16,7 @@ export class KeyCache<V extends { key: Buffer } | Buffer> {
   private head = 0;
   private sweeper: NodeJS.Timeout | undefined;
 
-  constructor(
-    capacity: number,
-    options: { readonly zeroEvictedAfterMs?: number } = {},
-  ) {
+  constructor(capacity: number, options: { readonly zeroEvictedAfterMs?: number } = {}) {
     const grace = options.zeroEvictedAfterMs;
     this.entries = new LruMap(
       capacity,
