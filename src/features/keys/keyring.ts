@@ -29,7 +29,7 @@ export interface KeyringDeps {
  * (41 bytes); legacy keys are 32 bare bytes. The key used is HMAC(secret of the leaf, label | bytes).
  */
 /** How long an evicted customer key stays intact for requests still using it before it is zeroed. */
-const EVICTED_KEY_GRACE_MS = 60_000;
+const EVICTED_KEY_GRACE_MS = 10_000;
 const SHRED_BOUND = 0x03;
 const SHRED_BOUND_LENGTH = 41;
 const SHRED_LABEL = Buffer.from('chatvault-contact-key|shred-bound|');
@@ -56,7 +56,7 @@ export function createKeyring(deps: KeyringDeps) {
   const tenantKeys = new KeyCache<AeadKey>(Math.max(64, Math.ceil(deps.cacheSize / 100)));
   const derivedKeys = new KeyCache<Buffer>(Math.max(64, Math.ceil(deps.cacheSize / 100)));
   // Customer keys are used only to seal and open (which refuse or fail on a zeroed key), so an evicted
-  // one is zeroed a minute later. Tenant and derived keys are not: a rotation job holds them for
+  // one is zeroed ten seconds later. Tenant and derived keys are not: a rotation job holds them for
   // minutes, and a zeroed index key would silently compute wrong blind indexes.
   const contactKeys = new KeyCache<AeadKey>(deps.cacheSize, { zeroEvictedAfterMs: EVICTED_KEY_GRACE_MS });
   // Active versions and decryption floors are re-read after a few seconds, so a rotation made by
