@@ -1,7 +1,8 @@
 /**
  * Whether an error means "the database cannot be used right now" (PostgreSQL unreachable, restarting
- * or out of connections; SQLite's file read-only, its disk full, or locked by another process for too long) rather than a bug. Requests
- * failing this way answer 503, so Meta and load balancers retry, and nothing was acknowledged.
+ * or out of connections; SQLite's file read-only, its disk full, or locked by another process for too
+ * long) rather than a bug. Requests failing this way answer 503, so Meta and load balancers retry, and
+ * nothing was acknowledged.
  */
 export function isStorageUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -25,6 +25,12 @@ const optional = (v: unknown, check: (v: unknown) => boolean): boolean => v === 
 
 const text = (min: number, max: number) => (v: unknown) =>
   typeof v === 'string' && v.length >= min && v.length <= max;
+const isPhone = text(1, L.phone);
+const isProfileName = text(0, L.profileName);
+const isEmail = text(0, L.email);
+const isWaId = (v: unknown) => typeof v === 'string' && WA_ID_PATTERN.test(v);
+const isUserIdText = text(1, L.userId);
+const isUserId = (v: unknown) => isUserIdText(v) && USER_ID_PATTERN.test(v as string);
 
 /** Every slot a tag (a hole in a sparse array is not). */
 function isTags(v: unknown): boolean {
@@ -65,13 +71,13 @@ export function checkedContactInput(input: unknown): ValidContactInput | undefin
   for (const key of Object.keys(input)) if (!FIELDS.has(key)) return undefined;
   const v = input;
   const ok =
-    optional(v.phone, text(1, L.phone)) &&
-    optional(v.profileName, text(0, L.profileName)) &&
-    optional(v.email, text(0, L.email)) &&
+    optional(v.phone, isPhone) &&
+    optional(v.profileName, isProfileName) &&
+    optional(v.email, isEmail) &&
     optional(v.tags, isTags) &&
     optional(v.attributes, isAttributes) &&
-    optional(v.waId, (w) => typeof w === 'string' && WA_ID_PATTERN.test(w)) &&
-    optional(v.userId, (u) => text(1, L.userId)(u) && USER_ID_PATTERN.test(u as string)) &&
+    optional(v.waId, isWaId) &&
+    optional(v.userId, isUserId) &&
     (v.waId !== undefined || v.userId !== undefined);
   if (!ok) return undefined;
   const copy: Record<string, unknown> = { ...v };

@@ -1,7 +1,7 @@
 import type { Severity } from './detection.table.ts';
 import { withinBusinessHours, type Thresholds } from './settings.ts';
 import { LruMap } from '../../lib/lru-map.ts';
-import { SlidingCount, SlidingDistinct, WindowMap } from './windows.ts';
+import { SlidingCount, SlidingDistinct, WINDOW_KEYS_CAP, WindowMap } from './windows.ts';
 
 /** The chained audit entry fields the rules read (ids only; ciphertexts are never opened here). */
 export interface DetectionEvent {
@@ -84,9 +84,6 @@ export function networkOf(ip: string): string {
   return `${ip.split('.').slice(0, 3).join('.')}.0/24`;
 }
 
-/** Keys each of a tenant's rule maps keeps at most (the windows' own cap). */
-const KEYS_KEPT = 100_000;
-
 /**
  * One tenant's rule state: sliding windows per actor, per address, per account and per channel.
  * `evaluate` is synchronous and allocation-light; the engine supplies canaries and known networks.
@@ -95,10 +92,10 @@ export function createRuleState(tenantId: string) {
   const counts = new WindowMap(() => new SlidingCount());
   const distinct = new WindowMap(() => new SlidingDistinct());
   // Bounded like the windows, so keys an attacker cycles through cannot grow memory without end.
-  const firstSeq = new LruMap<string, number>(KEYS_KEPT);
-  const suppressedUntil = new LruMap<string, number>(KEYS_KEPT);
+  const firstSeq = new LruMap<string, number>(WINDOW_KEYS_CAP);
+  const suppressedUntil = new LruMap<string, number>(WINDOW_KEYS_CAP);
   /** Bulk counts judged within the actor's baseline: the next candidate needs more than `floor`. */
-  const floors = new LruMap<string, { floor: number; until: number }>(KEYS_KEPT);
+  const floors = new LruMap<string, { floor: number; until: number }>(WINDOW_KEYS_CAP);
 
   /** Counts into a window; returns the count and remembers where the burst began. */
   function bump(key: string, e: DetectionEvent, t: number, windowMs: number): number {

@@ -39,12 +39,15 @@ export class SlidingDistinct {
   }
 }
 
+/** Keys a keyed window map (and each of the rules' other per-key maps) keeps at most. */
+export const WINDOW_KEYS_CAP = 100_000;
+
 /** Keyed windows with a size cap, so an attacker cycling keys cannot grow memory without bound. */
 export class WindowMap<W> {
   private readonly map: LruMap<string, W>;
   constructor(
     private readonly make: () => W,
-    cap = 100_000,
+    cap = WINDOW_KEYS_CAP,
   ) {
     // Past the cap the least recently used key goes (an attacker's one-off keys, not busy ones).
     this.map = new LruMap(cap);

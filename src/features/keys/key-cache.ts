@@ -11,9 +11,9 @@ import { LruMap } from '../../lib/lru-map.ts';
  */
 export class KeyCache<V extends { key: Buffer } | Buffer> {
   private readonly entries: LruMap<string, V>;
-  /** Evicted values waiting to be zeroed, oldest first from `head`. */
-  private retired: Array<{ readonly at: number; readonly value: V }> = [];
-  private head = 0;
+  /** Evicted values waiting to be zeroed, by eviction number, oldest first. */
+  private readonly retired = new LruMap<number, { readonly at: number; readonly value: V }>(Infinity);
+  private evictions = 0;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(capacity: number, options: { readonly zeroEvictedAfterMs?: number } = {}) {
@@ -50,11 +50,11 @@ export class KeyCache<V extends { key: Buffer } | Buffer> {
 
   /** Evicted values not zeroed yet (for tests). */
   get retiredCount(): number {
-    return this.retired.length - this.head;
+    return this.retired.size;
   }
 
   private retire(value: V, grace: number): void {
-    this.retired.push({ at: Date.now(), value });
+    this.retired.set(this.evictions++, { at: Date.now(), value });
     if (this.sweeper !== undefined) return;
     this.sweeper = setInterval(() => this.sweep(Date.now() - grace), Math.min(1000, grace));
     this.sweeper.unref();
@@ -62,15 +62,12 @@ export class KeyCache<V extends { key: Buffer } | Buffer> {
 
   /** Zeroes the values evicted at or before `until`; stops the timer once none are left. */
   private sweep(until: number): void {
-    while (this.head < this.retired.length && this.retired[this.head]!.at <= until)
-      zero(this.retired[this.head++]!.value);
-    if (this.head > 1024 && this.head * 2 > this.retired.length) {
-      this.retired = this.retired.slice(this.head);
-      this.head = 0;
+    for (let oldest = this.retired.oldestEntry(); oldest !== undefined && oldest.value.at <= until;) {
+      zero(oldest.value.value);
+      this.retired.delete(oldest.key);
+      oldest = this.retired.oldestEntry();
     }
-    if (this.head === this.retired.length) {
-      this.retired = [];
-      this.head = 0;
+    if (this.retired.size === 0) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
     }

@@ -25,11 +25,17 @@ export interface KeyringDeps {
 }
 
 /**
+ * How long an evicted customer key stays intact for requests still using it before it is zeroed.
+ * Customer keys only seal and open (which refuse or fail on a zeroed key). Tenant and derived keys
+ * are never zeroed on eviction: a rotation job holds them for minutes, and a zeroed index key would
+ * silently compute wrong blind indexes.
+ */
+const EVICTED_KEY_GRACE_MS = 10_000;
+
+/**
  * A wrapped customer key bound to a shredding secret holds `0x03 | leaf (u64 BE) | 32 key bytes`
  * (41 bytes); legacy keys are 32 bare bytes. The key used is HMAC(secret of the leaf, label | bytes).
  */
-/** How long an evicted customer key stays intact for requests still using it before it is zeroed. */
-const EVICTED_KEY_GRACE_MS = 10_000;
 const SHRED_BOUND = 0x03;
 const SHRED_BOUND_LENGTH = 41;
 const SHRED_LABEL = Buffer.from('chatvault-contact-key|shred-bound|');
@@ -55,9 +61,6 @@ export function createKeyring(deps: KeyringDeps) {
   const { db, provider, clock } = deps;
   const tenantKeys = new KeyCache<AeadKey>(Math.max(64, Math.ceil(deps.cacheSize / 100)));
   const derivedKeys = new KeyCache<Buffer>(Math.max(64, Math.ceil(deps.cacheSize / 100)));
-  // Customer keys are used only to seal and open (which refuse or fail on a zeroed key), so an evicted
-  // one is zeroed ten seconds later. Tenant and derived keys are not: a rotation job holds them for
-  // minutes, and a zeroed index key would silently compute wrong blind indexes.
   const contactKeys = new KeyCache<AeadKey>(deps.cacheSize, { zeroEvictedAfterMs: EVICTED_KEY_GRACE_MS });
   // Active versions and decryption floors are re-read after a few seconds, so a rotation made by
   // another process (the CLI beside a server) is picked up without a restart.
@@ -172,6 +175,22 @@ export function createKeyring(deps: KeyringDeps) {
     return key;
   }
 
+  /** A new version of a customer's data key (rotation after suspected exposure), wrapped and cached. */
+  async function newContactKeyVersion(
+    tenantId: string,
+    contactId: string,
+    version: number,
+  ): Promise<{ key: AeadKey; wrapped: Buffer }> {
+    const tenantData = await tenantKey(tenantId, 'data');
+    const bound = bindShred(randomBytes(32));
+    const key: AeadKey = { id: version, key: bound.key };
+    const wrapped = seal(tenantData, bound.clear, contactKeyAd(tenantId, contactId, version));
+    if (bound.clear !== bound.key) bound.clear.fill(0);
+    countUse(tenantId, 'data', tenantData.id, 1);
+    contactKeys.set(`${contactId}:${version}`, key);
+    return { key, wrapped };
+  }
+
   return {
     tenantKey,
     cachedTenantKey,
@@ -251,32 +270,10 @@ export function createKeyring(deps: KeyringDeps) {
     },
 
     /** A fresh data key for a new customer: the key for immediate use and its wrapped form to store. */
-    async newContactKey(tenantId: string, contactId: string): Promise<{ key: AeadKey; wrapped: Buffer }> {
-      const tenantData = await tenantKey(tenantId, 'data');
-      const bound = bindShred(randomBytes(32));
-      const key: AeadKey = { id: 1, key: bound.key };
-      const wrapped = seal(tenantData, bound.clear, contactKeyAd(tenantId, contactId, 1));
-      if (bound.clear !== bound.key) bound.clear.fill(0);
-      countUse(tenantId, 'data', tenantData.id, 1);
-      contactKeys.set(`${contactId}:1`, key);
-      return { key, wrapped };
-    },
+    newContactKey: (tenantId: string, contactId: string): Promise<{ key: AeadKey; wrapped: Buffer }> =>
+      newContactKeyVersion(tenantId, contactId, 1),
 
-    /** A new version of a customer's data key (rotation after suspected exposure), wrapped and cached. */
-    async newContactKeyVersion(
-      tenantId: string,
-      contactId: string,
-      version: number,
-    ): Promise<{ key: AeadKey; wrapped: Buffer }> {
-      const tenantData = await tenantKey(tenantId, 'data');
-      const bound = bindShred(randomBytes(32));
-      const key: AeadKey = { id: version, key: bound.key };
-      const wrapped = seal(tenantData, bound.clear, contactKeyAd(tenantId, contactId, version));
-      if (bound.clear !== bound.key) bound.clear.fill(0);
-      countUse(tenantId, 'data', tenantData.id, 1);
-      contactKeys.set(`${contactId}:${version}`, key);
-      return { key, wrapped };
-    },
+    newContactKeyVersion,
 
     /**
      * Re-seals a wrapped customer key under `target` (a newer tenant `data` version) without caching
