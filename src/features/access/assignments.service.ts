@@ -17,7 +17,7 @@ export interface Assignment {
 }
 
 /**
- * Agent ↔ customer assignments, the relationship agent policies use (`resource.assignedOperators`).
+ * Agent ↔ customer assignments, the relationship agent policies use (`resource in principal`).
  * Admins and owners assign and unassign (audited); agents list their own.
  */
 export function createAssignments(deps: {

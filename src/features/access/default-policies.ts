@@ -32,13 +32,14 @@ export const DEFAULT_POLICIES: Readonly<Record<string, string>> = {
   'four-eyes': `forbid (principal, action == Action::"approve", resource) when { resource.requester == principal };`,
 
   // agent: assigned conversations; fields masked unless assigned; reveal an assigned customer's field.
+  // `resource in principal`: the contact or conversation is assigned to this agent (cedar-schema.ts).
   'agent-contacts-masked': `permit (principal in Role::"agent", action in [Action::"listContacts", Action::"readMasked"], resource);`,
   'agent-clear-assigned': `permit (principal in Role::"agent", action == Action::"readClear", resource is Contact)
-    when { resource.assignedOperators.contains(principal) && ["phone", "profileName"].contains(context.field) };`,
+    when { resource in principal && ["phone", "profileName"].contains(context.field) };`,
   'agent-reveal-assigned': `permit (principal in Role::"agent", action in [Action::"revealField", Action::"updateContact"], resource is Contact)
-    when { resource.assignedOperators.contains(principal) };`,
+    when { resource in principal };`,
   'agent-conversations-assigned': `permit (principal in Role::"agent", action in [Action::"readMessages", Action::"sendMessage"], resource is Conversation)
-    when { resource.assignedOperators.contains(principal) };`,
+    when { resource in principal };`,
 
   // marketer: segments and counts, masked contacts, campaigns; no message bodies.
   'marketer-campaigns': `permit (principal in Role::"marketer",

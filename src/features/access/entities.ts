@@ -52,6 +52,9 @@ export interface ContactFacts {
   readonly canary: boolean;
 }
 
+/** A customer's record is `in` each operator assigned to it (see CEDAR_SCHEMA). */
+const assignees = (c: ContactFacts) => c.assignedOperators.map((id) => ({ type: 'Operator', id }));
+
 export function contactEntity(c: ContactFacts): Entity {
   return {
     uid: { type: 'Contact', id: c.contactId },
@@ -60,7 +63,7 @@ export function contactEntity(c: ContactFacts): Entity {
       assignedOperators: c.assignedOperators.map((id) => ref('Operator', id)),
       canary: c.canary,
     },
-    parents: [],
+    parents: assignees(c),
   };
 }
 
@@ -76,7 +79,7 @@ export function conversationEntities(
       contact: ref('Contact', contact.contactId),
       assignedOperators: contact.assignedOperators.map((id) => ref('Operator', id)),
     },
-    parents: [],
+    parents: assignees(contact),
   };
   return { resource, related: [contactEntity(contact)] };
 }

@@ -280,9 +280,72 @@ describe('tenant policies', () => {
   });
 });
 
+describe('assignment, asked either way', () => {
+  test('`resource in principal` and `resource.assignedOperators.contains(principal)` agree', () => {
+    const asSet = Object.fromEntries(
+      Object.entries(DEFAULT_POLICIES).map(([id, text]) => [
+        id,
+        text.replaceAll('resource in principal', 'resource.assignedOperators.contains(principal)'),
+      ]),
+    );
+    assert.notDeepEqual(asSet, DEFAULT_POLICIES, 'the defaults ask about assignment');
+    assert.deepEqual(checkPolicySet(asSet), []);
+    const setForm = pdp.load('test-assigned-set', 1, asSet);
+    assert.ok(setForm.reads.readClear.has('assignedOperators'), 'the set is sent when a policy reads it');
+    let compared = 0;
+    for (const role of ROLES)
+      for (const action of ACTIONS)
+        for (const situation of ['assigned', 'unassigned', 'otherTenant'] as const) {
+          const { resource, related } = resourceFor(action, situation);
+          const ask = (set: typeof defaults) =>
+            createDecisionSession({ pdp, set, principal: principal(role), nowSeconds: NOW }).decide(
+              action,
+              resource,
+              { field: 'phone', hasReason: true, ...(related ? { related } : {}) },
+            );
+          const parent = ask(defaults);
+          const attribute = ask(setForm);
+          assert.equal(parent.errored, false, `${role} ${action} ${situation}`);
+          // Cedar reports the deciding ids in no fixed order.
+          const sorted = (d: typeof parent) => ({ ...d, policyIds: [...d.policyIds].sort() });
+          assert.deepEqual(sorted(parent), sorted(attribute), `${role} ${action} ${situation}`);
+          compared++;
+        }
+    assert.equal(compared, ROLES.length * ACTIONS.length * 3);
+  });
+
+  test('a record is in its assignees only: not in another operator, not in a role through them', () => {
+    const set = pdp.load('test-in-other', 1, {
+      ...DEFAULT_POLICIES,
+      tp_r: 'permit (principal in Role::"marketer", action == Action::"readClear", resource) when { resource in Role::"agent" };',
+    });
+    const marketer = createDecisionSession({ pdp, set, principal: principal('marketer'), nowSeconds: NOW });
+    const mine = contactEntity(contact('assigned'));
+    // The marketer principal is in the slice with Role::"marketer" only; the record's parent ME is that
+    // marketer, so `resource in Role::"agent"` must stay false.
+    assert.equal(marketer.decide('readClear', mine, { field: 'phone' }).allowed, false);
+    const agent = createDecisionSession({
+      pdp,
+      set: defaults,
+      principal: principal('agent', { operatorId: OTHER }),
+      nowSeconds: NOW,
+    });
+    assert.equal(
+      agent.decide('readClear', mine, { field: 'phone' }).allowed,
+      false,
+      'assigned to ME, asked by OTHER',
+    );
+    assert.equal(
+      agent.decide('readClear', contactEntity(contact('unassigned')), { field: 'phone' }).allowed,
+      true,
+      'assigned to OTHER, asked by OTHER',
+    );
+  });
+});
+
 describe('attributes sent to the engine', () => {
   test('each action is sent only the attributes its policies read, and `has` counts as a read', () => {
-    assert.ok(defaults.reads.readClear.has('assignedOperators'));
+    assert.ok(!defaults.reads.readClear.has('assignedOperators'), 'the defaults ask `resource in principal`');
     assert.ok(defaults.reads.readClear.has('trainingExpiresAt'));
     assert.ok(!defaults.reads.readClear.has('lastMfaAt'), 'no readClear policy reads lastMfaAt');
     assert.ok(defaults.reads.revealField.has('mfaAgeSeconds'));
