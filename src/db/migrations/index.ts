@@ -24,6 +24,7 @@ import { campaignPacerUs } from './0022-campaign-pacer-us.ts';
 import { campaignRecipientsLease } from './0023-campaign-recipients-lease.ts';
 import { contactCountriesAtWrite } from './0024-contact-countries-at-write.ts';
 import { contactsPhoneIsWaId } from './0026-contacts-phone-is-wa-id.ts';
+import { contactsSparseIndexes } from './0027-contacts-sparse-indexes.ts';
 
 /** All migrations in order. Names sort lexically; never rename or edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
@@ -52,5 +53,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0023-campaign-recipients-lease': campaignRecipientsLease(dialect),
     '0024-contact-countries-at-write': contactCountriesAtWrite(dialect),
     '0026-contacts-phone-is-wa-id': contactsPhoneIsWaId(dialect),
+    '0027-contacts-sparse-indexes': contactsSparseIndexes(dialect),
   };
 }

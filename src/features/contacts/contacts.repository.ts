@@ -122,8 +122,11 @@ export async function findByLast4Index(db: Db, tenantId: string, last4: number, 
   return selectWithKey(db, tenantId).where('contacts.phone_last4_bidx', '=', last4).limit(limit).execute();
 }
 
+export const emailIndexQuery = (db: Db, tenantId: string, email: number) =>
+  selectWithKey(db, tenantId).where('contacts.email_bidx', '=', email);
+
 export async function findByEmailIndex(db: Db, tenantId: string, email: number) {
-  return selectWithKey(db, tenantId).where('contacts.email_bidx', '=', email).execute();
+  return emailIndexQuery(db, tenantId, email).execute();
 }
 
 export async function findByIdentityKeys(db: Db, tenantId: string, keys: { user?: Buffer; wa?: Buffer }) {
@@ -166,13 +169,13 @@ const identityColumns = [
 ] as const satisfies readonly (keyof ContactsTable)[];
 
 // Every inbound message looks its customer up by identity: compiled once per shape (see prepared.ts).
-const byUserKey = prepared((db, a: { tenantId: string; user: Buffer }) =>
+export const userKeyQuery = (db: Db, a: { tenantId: string; user: Buffer }) =>
   db
     .selectFrom('contacts')
     .select(identityColumns)
     .where('tenant_id', '=', a.tenantId)
-    .where('user_key', '=', a.user),
-);
+    .where('user_key', '=', a.user);
+const byUserKey = prepared(userKeyQuery);
 const byWaKey = prepared((db, a: { tenantId: string; wa: Buffer }) =>
   db
     .selectFrom('contacts')
