@@ -3,6 +3,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createContactInput, type CreateContactInput } from '../src/features/contacts/contacts.schema.ts';
 import {
+  eitherKeyQuery,
   emailIndexQuery,
   insertContact,
   userKeyQuery,
@@ -67,6 +68,10 @@ for (const target of databaseTargets()) {
         const key = Buffer.alloc(32);
         const user = planOf(file, userKeyQuery(db(), { tenantId: 'tn_x', user: key }).compile());
         assert.match(user, /USING INDEX contacts_user_key \(tenant_id=\? AND user_key=\?\)/);
+        const either = planOf(file, eitherKeyQuery(db(), { tenantId: 'tn_x', user: key, wa: key }).compile());
+        assert.match(either, /MULTI-INDEX OR/);
+        assert.match(either, /USING INDEX contacts_user_key \(tenant_id=\? AND user_key=\?\)/);
+        assert.match(either, /USING INDEX contacts_wa_key \(tenant_id=\? AND wa_key=\?\)/);
         const email = planOf(file, emailIndexQuery(db(), 'tn_x', 7).compile());
         assert.match(email, /USING INDEX contacts_email_bidx \(tenant_id=\? AND email_bidx=\?\)/);
       });

@@ -11,6 +11,9 @@ export function fakeMillionRowStats(file: string, tables: readonly string[], ind
   try {
     writer.exec('analyze');
     writer.exec('delete from sqlite_stat1');
+    // ANALYZE's value samples of the few real rows would contradict the statistics written here; the
+    // server drops them at open too (src/db/planner-samples.ts).
+    writer.exec('delete from sqlite_stat4');
     const insert = writer.prepare('insert into sqlite_stat1 (tbl, idx, stat) values (?, ?, ?)');
     for (const table of tables) {
       const indexes = writer.prepare(`select name from pragma_index_list('${table}')`).all() as Array<{

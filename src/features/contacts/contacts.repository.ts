@@ -183,13 +183,13 @@ const byWaKey = prepared((db, a: { tenantId: string; wa: Buffer }) =>
     .where('tenant_id', '=', a.tenantId)
     .where('wa_key', '=', a.wa),
 );
-const byEitherKey = prepared((db, a: { tenantId: string; user: Buffer; wa: Buffer }) =>
+export const eitherKeyQuery = (db: Db, a: { tenantId: string; user: Buffer; wa: Buffer }) =>
   db
     .selectFrom('contacts')
     .select(identityColumns)
     .where('tenant_id', '=', a.tenantId)
-    .where((eb) => eb.or([eb('user_key', '=', a.user), eb('wa_key', '=', a.wa)])),
-);
+    .where((eb) => eb.or([eb('user_key', '=', a.user), eb('wa_key', '=', a.wa)]));
+const byEitherKey = prepared(eitherKeyQuery);
 
 /** The columns a channel event needs of the contacts matching either identity key (at most two rows). */
 export async function findIdentityMatches(db: Db, tenantId: string, keys: { user?: Buffer; wa?: Buffer }) {
