@@ -10,37 +10,22 @@ import type { Dialect } from '../database.ts';
  */
 export function contactsSparseIndexes(_dialect: Dialect): Migration {
   return {
-    async up(db: Kysely<unknown>) {
-      await db.schema.dropIndex('contacts_user_key').execute();
-      await db.schema
-        .createIndex('contacts_user_key')
-        .unique()
-        .on('contacts')
-        .columns(['tenant_id', 'user_key'])
-        .where(sql.ref('user_key'), 'is not', null)
-        .execute();
-      await db.schema.dropIndex('contacts_email_bidx').execute();
-      await db.schema
-        .createIndex('contacts_email_bidx')
-        .on('contacts')
-        .columns(['tenant_id', 'email_bidx'])
-        .where(sql.ref('email_bidx'), 'is not', null)
-        .execute();
-    },
-    async down(db: Kysely<unknown>) {
-      await db.schema.dropIndex('contacts_user_key').execute();
-      await db.schema
-        .createIndex('contacts_user_key')
-        .unique()
-        .on('contacts')
-        .columns(['tenant_id', 'user_key'])
-        .execute();
-      await db.schema.dropIndex('contacts_email_bidx').execute();
-      await db.schema
-        .createIndex('contacts_email_bidx')
-        .on('contacts')
-        .columns(['tenant_id', 'email_bidx'])
-        .execute();
-    },
+    up: (db: Kysely<unknown>) => rebuildIndexes(db, { sparse: true }),
+    down: (db: Kysely<unknown>) => rebuildIndexes(db, { sparse: false }),
   };
+}
+
+const INDEXES = [
+  { name: 'contacts_user_key', column: 'user_key', unique: true },
+  { name: 'contacts_email_bidx', column: 'email_bidx', unique: false },
+] as const;
+
+async function rebuildIndexes(db: Kysely<unknown>, options: { sparse: boolean }): Promise<void> {
+  for (const { name, column, unique } of INDEXES) {
+    await db.schema.dropIndex(name).execute();
+    let index = db.schema.createIndex(name).on('contacts').columns(['tenant_id', column]);
+    if (unique) index = index.unique();
+    if (options.sparse) index = index.where(sql.ref(column), 'is not', null);
+    await index.execute();
+  }
 }
