@@ -314,7 +314,7 @@ describe('assignment, asked either way', () => {
     assert.equal(compared, ROLES.length * ACTIONS.length * 3);
   });
 
-  test('a record is in its assignees only: not in another operator, not in a role through them', () => {
+  test('a record is in its assignees only, and through them in their roles only', () => {
     const set = pdp.load('test-in-other', 1, {
       ...DEFAULT_POLICIES,
       tp_r: 'permit (principal in Role::"marketer", action == Action::"readClear", resource) when { resource in Role::"agent" };',
