@@ -46,18 +46,29 @@ export class StatusLifecycle {
 
   constructor(private readonly deps: LifecycleDeps) {}
 
+  /**
+   * Each status waits for the one before it: one timer at a time per message, so a stalled event loop
+   * delays a progression but never reorders it (timers of different lengths that fall due in the same
+   * pass run list by list, not in the order they were due).
+   */
   schedule(message: Outbound): void {
     const plan = this.plan(message);
     const pricingOn =
       plan.some(([s]) => s === 'delivered') && this.deps.random.chance(0.5) ? 'delivered' : 'sent';
-    for (const [status, delay] of plan) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        this.deps.onStatus(message.id, status);
-        this.deps.emit(statusUpdate(message, status, status === pricingOn, this.deps.unixNow()));
-      }, delay);
+    const step = (index: number, elapsed: number): void => {
+      const [status, at] = plan[index]!;
+      const timer = setTimeout(
+        () => {
+          this.timers.delete(timer);
+          this.deps.onStatus(message.id, status);
+          this.deps.emit(statusUpdate(message, status, status === pricingOn, this.deps.unixNow()));
+          if (index + 1 < plan.length) step(index + 1, Math.max(at, elapsed));
+        },
+        Math.max(0, at - elapsed),
+      );
       this.timers.add(timer);
-    }
+    };
+    step(0, 0);
   }
 
   close(): void {
