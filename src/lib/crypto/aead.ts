@@ -46,7 +46,7 @@ function takeNonce(out: Buffer, at: number): void {
 }
 
 /** True for a key zeroed on seal, destruction or after its eviction from a cache: never to be used. */
-export function isWiped(key: Buffer): boolean {
+function isWiped(key: Buffer): boolean {
   for (let i = 0; i < key.length; i++) if (key[i] !== 0) return false;
   return true;
 }
@@ -57,6 +57,15 @@ export function assertAeadKey(key: AeadKey): void {
   if (!Number.isInteger(key.id) || key.id < 0 || key.id > 0xffffffff) {
     throw new RangeError('key version id must be a u32');
   }
+}
+
+/**
+ * `assertAeadKey`, and a SealedError for a zeroed key: one zeroed on seal (or destruction, or after
+ * eviction) while a request still held it must never encrypt; nothing sealed under it could be opened.
+ */
+export function assertLiveKey(key: AeadKey): void {
+  assertAeadKey(key);
+  if (isWiped(key.key)) throw new SealedError();
 }
 
 /**
@@ -84,9 +93,7 @@ export function associatedData(tenant: string, table: string, column: string, ro
  * Returns `0x01 | key id (u32 BE) | nonce (12) | ciphertext | tag (16)`.
  */
 export function seal(key: AeadKey, plaintext: Uint8Array, ad: Uint8Array): Buffer {
-  assertAeadKey(key);
-  // A key zeroed on seal (or destruction) while a request still held it must never encrypt.
-  if (isWiped(key.key)) throw new SealedError();
+  assertLiveKey(key);
   const out = Buffer.allocUnsafe(AEAD_OVERHEAD + plaintext.length);
   out[0] = AEAD_FORMAT_VERSION;
   out.writeUInt32BE(key.id, 1);

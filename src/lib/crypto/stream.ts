@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
-import { DecryptionError, SealedError } from '../errors.ts';
-import { type AeadKey, assertAeadKey, isWiped } from './aead.ts';
+import { DecryptionError } from '../errors.ts';
+import { type AeadKey, assertAeadKey, assertLiveKey } from './aead.ts';
 import { hkdf } from './hkdf.ts';
 
 // Streaming AEAD for files, in the style of Tink's AES-GCM-HKDF streaming:
@@ -35,9 +35,8 @@ interface FileCipher {
 }
 
 function fileCipher(key: AeadKey, header: Buffer, ad: Uint8Array): FileCipher {
-  assertAeadKey(key);
   // A zeroed key would derive a valid-looking file key: a file sealed under it could never be opened.
-  if (isWiped(key.key)) throw new SealedError();
+  assertLiveKey(key);
   if (ad.length > MAX_AD_BYTES) {
     throw new RangeError(`stream associated data must be at most ${MAX_AD_BYTES} bytes`);
   }
