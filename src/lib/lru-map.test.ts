@@ -80,3 +80,24 @@ test('a full map evicts exactly one entry per insertion, oldest first', () => {
   assert.deepEqual(evictions.slice(0, 3), [0, 1, 2]);
   assert.equal(map.size, 1000);
 });
+
+test('dropOldestWhile removes least recently used entries until one is not stale', () => {
+  const map = new LruMap<string, number>(Infinity);
+  for (const [key, at] of [
+    ['a', 1],
+    ['b', 2],
+    ['c', 3],
+    ['d', 4],
+  ] as const)
+    map.set(key, at);
+  map.get('a'); // a is now the most recently used: it is not reached
+  const dropped: number[] = [];
+  map.dropOldestWhile(
+    (at) => at <= 3,
+    (at) => dropped.push(at),
+  );
+  assert.deepEqual(dropped, [2, 3]);
+  assert.deepEqual([...map.values()], [4, 1]);
+  map.dropOldestWhile(() => true);
+  assert.equal(map.size, 0);
+});

@@ -67,10 +67,16 @@ export class LruMap<K, V> {
     }
   }
 
-  /** The least recently used entry, leaving its recency alone. */
-  oldestEntry(): { readonly key: K; readonly value: V } | undefined {
-    const entry = this.oldest;
-    return entry === undefined ? undefined : { key: entry.key, value: entry.value };
+  /**
+   * Removes entries least recently used first while `stale` holds for their value, handing each to
+   * `dropped` (entries set in time order thus age out by time).
+   */
+  dropOldestWhile(stale: (value: V) => boolean, dropped?: (value: V) => void): void {
+    for (let entry = this.oldest; entry !== undefined && stale(entry.value); entry = this.oldest) {
+      this.unlink(entry);
+      this.entries.delete(entry.key);
+      dropped?.(entry.value);
+    }
   }
 
   /** Removes the entry; returns its value, if there was one. */

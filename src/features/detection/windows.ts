@@ -31,10 +31,7 @@ export class SlidingDistinct {
   add(value: string, t: number, windowMs: number): number {
     this.last.set(value, t);
     const from = t - windowMs;
-    for (let oldest = this.last.oldestEntry(); oldest !== undefined && oldest.value <= from;) {
-      this.last.delete(oldest.key);
-      oldest = this.last.oldestEntry();
-    }
+    this.last.dropOldestWhile((at) => at <= from);
     return this.last.size;
   }
 }

@@ -62,11 +62,10 @@ export class KeyCache<V extends { key: Buffer } | Buffer> {
 
   /** Zeroes the values evicted at or before `until`; stops the timer once none are left. */
   private sweep(until: number): void {
-    for (let oldest = this.retired.oldestEntry(); oldest !== undefined && oldest.value.at <= until;) {
-      zero(oldest.value.value);
-      this.retired.delete(oldest.key);
-      oldest = this.retired.oldestEntry();
-    }
+    this.retired.dropOldestWhile(
+      (r) => r.at <= until,
+      (r) => zero(r.value),
+    );
     if (this.retired.size === 0) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
